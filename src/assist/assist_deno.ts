@@ -1,0 +1,159 @@
+/** Applies LAN-assist operations with `nft` and `conntrack` through an injected command runner. */
+
+import { conntrackFilterArgs, type ConntrackEntry, type ConntrackFilter, parseConntrackList } from "./conntrack.ts";
+import {
+  type AssistLayout, FW4_LAYOUT, includeFiles, installedFrom, operationScript, setupScript, teardownScript,
+} from "./layout.ts";
+import { type ListedRule, parseNftListing } from "./nft_listing.ts";
+import { type AssistState, type InstalledRule, type Operation, planAssist, planRemoveAll } from "./plan.ts";
+import { ASSIST_CHAINS } from "./rules.ts";
+
+/** Result of one command. */
+export interface ExecResult {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Runs one command (argv, no shell); a lab passes one that runs it inside a namespace. */
+export type Exec = (argv: readonly string[]) => Promise<ExecResult>;
+
+/** Where the fw4 include files go, and how they are written. */
+export interface IncludeWriter {
+  /** Directory of fw4's automatic includes, e.g. `/usr/share/nftables.d`. */
+  readonly dir: string;
+  write(path: string, text: string): Promise<void>;
+  remove(path: string): Promise<void>;
+}
+
+/** Options of {@link AssistApplier}. */
+export interface ApplierOptions {
+  /** Defaults to {@link FW4_LAYOUT}. */
+  readonly layout?: AssistLayout;
+  /** Set on OpenWrt so the rules come back after `fw4 reload`; absent on plain Linux. */
+  readonly includes?: IncludeWriter;
+}
+
+/** Runs `argv` as a subprocess of this process (the default runner on a router). */
+export async function localExec(argv: readonly string[]): Promise<ExecResult> {
+  const [cmd, ...args] = argv;
+  if (cmd === undefined) throw new RangeError("Cannot run an empty command");
+  const out = await new Deno.Command(cmd, { args, stdout: "piped", stderr: "piped" }).output();
+  const dec = new TextDecoder();
+  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
+}
+
+/** Include files written with `Deno.writeTextFile` under `dir`. */
+export function fileIncludes(dir: string): IncludeWriter {
+  return {
+    dir,
+    async write(path, text) {
+      await Deno.mkdir(path.slice(0, path.lastIndexOf("/")), { recursive: true });
+      await Deno.writeTextFile(path, text);
+    },
+    async remove(path) {
+      await Deno.remove(path).catch((e) => {
+        if (!(e instanceof Deno.errors.NotFound)) throw e;
+      });
+    },
+  };
+}
+
+/** Installs, lists and removes Punch's LAN-assist rules and flushes the conntrack entries they need gone. */
+export class AssistApplier {
+  readonly #exec: Exec;
+  readonly #layout: AssistLayout;
+  readonly #includes: IncludeWriter | undefined;
+
+  constructor(exec: Exec, options: ApplierOptions = {}) {
+    this.#exec = exec;
+    this.#layout = options.layout ?? FW4_LAYOUT;
+    this.#includes = options.includes;
+  }
+
+  /** Punch's rules in the live ruleset (none when its chains do not exist yet). */
+  async listInstalled(): Promise<InstalledRule[]> {
+    return installedFrom(this.#layout, await this.#listChains(ASSIST_CHAINS.map((c) => this.#layout.chains[c])));
+  }
+
+  /** Plan against the live ruleset and apply; returns the operations it carried out. */
+  async sync(state: AssistState): Promise<Operation[]> {
+    const ops = planAssist(state, await this.listInstalled());
+    if (ops.length > 0) await this.apply(ops);
+    return ops;
+  }
+
+  /** Create the chains and jumps if missing, apply the rule operations in one nft transaction, then flush conntrack. */
+  async apply(ops: readonly Operation[]): Promise<void> {
+    const hooks = this.#layout.hooks;
+    const hookRules = hooks ? await this.#listChains(ASSIST_CHAINS.map((c) => hooks[c])) : [];
+    await this.#nft([...setupScript(this.#layout, hookRules), ...operationScript(this.#layout, ops)]);
+    for (const op of ops) if (op.kind === "flush-conntrack") await this.#flush(op.filter);
+    await this.#persist();
+  }
+
+  /** Remove every Punch rule, the jumps and chains, the include files, and the conntrack entries of the mappings. */
+  async removeAll(): Promise<void> {
+    const ops = planRemoveAll(await this.listInstalled());
+    const hooks = this.#layout.hooks;
+    const hookRules = hooks ? await this.#listChains(ASSIST_CHAINS.map((c) => hooks[c])) : [];
+    if (await this.#chainsExist()) await this.#nft(teardownScript(this.#layout, hookRules));
+    for (const op of ops) if (op.kind === "flush-conntrack") await this.#flush(op.filter);
+    if (this.#includes && this.#layout.hooks) {
+      for (const f of includeFiles(this.#layout, [], this.#includes.dir)) await this.#includes.remove(f.path);
+    }
+  }
+
+  /** Conntrack entries (UDP) that any of the filters selects, e.g. to check nothing is left behind. */
+  async listConntrack(filters: readonly ConntrackFilter[]): Promise<ConntrackEntry[]> {
+    const out: ConntrackEntry[] = [];
+    for (const f of filters) {
+      const r = await this.#exec(["conntrack", "-L", ...conntrackFilterArgs(f)]);
+      if (r.code !== 0) throw new Error(`Cannot list conntrack entries: ${r.stderr.trim()}; is conntrack installed?`);
+      out.push(...parseConntrackList(r.stdout));
+    }
+    return out;
+  }
+
+  async #chainsExist(): Promise<boolean> {
+    const r = await this.#exec(["nft", "list", "chain", ...this.#layout.table.split(" "), this.#layout.chains.dstnat]);
+    return r.code === 0;
+  }
+
+  async #listChains(chains: readonly string[]): Promise<ListedRule[]> {
+    const out: ListedRule[] = [];
+    for (const chain of chains) {
+      const r = await this.#exec(["nft", "-a", "list", "chain", ...this.#layout.table.split(" "), chain]);
+      if (r.code !== 0) continue; // chain absent: nothing installed there
+      out.push(...parseNftListing(r.stdout));
+    }
+    return out;
+  }
+
+  async #nft(cmds: readonly string[]): Promise<void> {
+    if (cmds.length === 0) return;
+    const r = await this.#exec(["nft", cmds.join("\n")]);
+    if (r.code !== 0) {
+      throw new Error(`Cannot update the firewall rules for LAN assist: ${r.stderr.trim()}; check that fw4 is running`);
+    }
+  }
+
+  async #flush(filter: ConntrackFilter): Promise<void> {
+    const r = await this.#exec(["conntrack", "-D", ...conntrackFilterArgs(filter)]);
+    // conntrack exits 1 when nothing matched; that is the usual, fine case.
+    if (r.code !== 0 && !/0 flow entries/.test(r.stderr)) {
+      throw new Error(`Cannot delete conntrack entries: ${r.stderr.trim()}; is conntrack installed?`);
+    }
+  }
+
+  async #persist(): Promise<void> {
+    if (!this.#includes || !this.#layout.hooks) return;
+    const role = new Map(ASSIST_CHAINS.map((c) => [this.#layout.chains[c], c]));
+    const listed = await this.#listChains(ASSIST_CHAINS.map((c) => this.#layout.chains[c]));
+    const rules = listed.flatMap((r) => {
+      const chain = role.get(r.chain);
+      return chain ? [{ chain, text: r.text }] : [];
+    });
+    for (const f of includeFiles(this.#layout, rules, this.#includes.dir)) await this.#includes.write(f.path, f.text);
+  }
+}

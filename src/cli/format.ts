@@ -1,0 +1,79 @@
+/** Plain-text renderings of control results for punchctl; pure. */
+
+interface PeerLike {
+  name: string;
+  publicKey: string;
+  endpoint?: string;
+  liveEndpoint?: string;
+  allowedIps: string[];
+  handshakeAgeSec?: number;
+  rxBytes: number;
+  txBytes: number;
+  state: string;
+}
+
+interface StatusLike {
+  name?: string;
+  interface: string;
+  publicKey: string;
+  listenPort: number;
+  addresses: string[];
+  wan?: { address?: string; device?: string };
+  peers: PeerLike[];
+  warnings: string[];
+  netcheck?: { verdict: string; advice: string; publicV4?: { host: string; port: number } };
+}
+
+export function formatBytes(n: number): string {
+  const units = ["B", "KiB", "MiB", "GiB", "TiB"];
+  let i = 0;
+  let v = n;
+  while (v >= 1024 && i < units.length - 1) (v /= 1024, i++);
+  return i === 0 ? `${n} B` : `${v.toFixed(1)} ${units[i]}`;
+}
+
+export function formatAge(s: number | undefined): string {
+  if (s === undefined) return "never";
+  if (s < 120) return `${s} s ago`;
+  if (s < 7200) return `${Math.floor(s / 60)} min ago`;
+  return `${Math.floor(s / 3600)} h ago`;
+}
+
+function table(rows: string[][]): string {
+  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => (r[c] ?? "").length)));
+  return rows.map((r) => r.map((cell, c) => cell.padEnd(widths[c]!)).join("  ").trimEnd()).join("\n");
+}
+
+export function formatPeers(peers: readonly PeerLike[]): string {
+  if (peers.length === 0) return "no peers (add one with: punchctl peer add --public-key KEY --allowed-ips CIDR)";
+  const rows = [["NAME", "STATE", "ENDPOINT", "HANDSHAKE", "RX", "TX", "ALLOWED IPS"]];
+  for (const p of peers) {
+    rows.push([
+      p.name,
+      p.state,
+      p.liveEndpoint ?? p.endpoint ?? "-",
+      formatAge(p.handshakeAgeSec),
+      formatBytes(p.rxBytes),
+      formatBytes(p.txBytes),
+      p.allowedIps.join(","),
+    ]);
+  }
+  return table(rows);
+}
+
+export function formatStatus(s: StatusLike): string {
+  const lines = [
+    `interface:   ${s.interface}${s.name ? ` (router ${s.name})` : ""}`,
+    `public key:  ${s.publicKey}`,
+    `listen port: ${s.listenPort}`,
+    `addresses:   ${s.addresses.join(", ") || "-"}`,
+    `wan:         ${s.wan?.address ?? "unknown"}${s.wan?.device ? ` on ${s.wan.device}` : ""}`,
+  ];
+  if (s.netcheck) {
+    const pub = s.netcheck.publicV4 ? ` ${s.netcheck.publicV4.host}:${s.netcheck.publicV4.port}` : "";
+    lines.push(`netcheck:    ${s.netcheck.verdict}${pub} — ${s.netcheck.advice}`);
+  }
+  lines.push("", formatPeers(s.peers));
+  for (const w of s.warnings) lines.push(`warning: ${w}`);
+  return lines.join("\n");
+}

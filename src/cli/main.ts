@@ -1,0 +1,139 @@
+import { flagBool, flagString, type ParsedArgs, parseArgs } from "../lib/args.ts";
+import { errorMessage, UsageError } from "../lib/errors.ts";
+import { VERSION } from "../version.ts";
+import { ControlClient } from "./control_client_deno.ts";
+import { formatPeers, formatStatus } from "./format.ts";
+
+type Call = (method: string, params?: Record<string, unknown>) => Promise<unknown>;
+
+/** One punchctl subcommand: words, usage, summary, and what it does. */
+interface Command {
+  words: string[];
+  usage: string;
+  summary: string;
+  flags: Record<string, { type: "string" | "boolean" }>;
+  run(call: Call, a: ParsedArgs): Promise<string>;
+}
+
+const JSON_FLAG = { json: { type: "boolean" } } as const;
+const out = (a: ParsedArgs, v: unknown, text: () => string) => (flagBool(a, "json") ? JSON.stringify(v, null, 2) : text());
+
+function need(a: ParsedArgs, name: string, hint: string): string {
+  const v = flagString(a, name);
+  if (v === undefined) throw new UsageError(`Missing --${name}: ${hint}`);
+  return v;
+}
+
+function onePositional(a: ParsedArgs, what: string): string {
+  if (a.positionals.length !== 1) throw new UsageError(`Give exactly one ${what}`);
+  return a.positionals[0]!;
+}
+
+/** The subcommand table; `punchctl --help` is generated from it. */
+export const COMMANDS: readonly Command[] = [
+  {
+    words: ["status"],
+    usage: "status [--json]",
+    summary: "interface, public key, WAN and every peer with its state",
+    flags: JSON_FLAG,
+    run: async (call, a) => {
+      const s = await call("status");
+      return out(a, s, () => formatStatus(s as Parameters<typeof formatStatus>[0]));
+    },
+  },
+  {
+    words: ["peer", "list"],
+    usage: "peer list [--json]",
+    summary: "configured peers with endpoint, handshake age, rx/tx and state",
+    flags: JSON_FLAG,
+    run: async (call, a) => {
+      const p = await call("peer.list");
+      return out(a, p, () => formatPeers(p as Parameters<typeof formatPeers>[0]));
+    },
+  },
+  {
+    words: ["peer", "add"],
+    usage: "peer add --public-key KEY [--endpoint HOST:PORT] --allowed-ips CIDR[,CIDR] [--name NAME]",
+    summary: "add a peer (or update the peer with that key); keepalive 5 s",
+    flags: { "public-key": { type: "string" }, endpoint: { type: "string" }, "allowed-ips": { type: "string" }, name: { type: "string" } },
+    run: async (call, a) => {
+      const r = await call("peer.add", {
+        publicKey: need(a, "public-key", "the other router's public key (punchctl status there)"),
+        allowedIps: need(a, "allowed-ips", "the other router's tunnel address, e.g. 10.77.0.2/32"),
+        ...(flagString(a, "endpoint") ? { endpoint: flagString(a, "endpoint") } : {}),
+        ...(flagString(a, "name") ? { name: flagString(a, "name") } : {}),
+      }) as { updated: boolean };
+      return r.updated ? "peer updated" : "peer added";
+    },
+  },
+  {
+    words: ["peer", "remove"],
+    usage: "peer remove NAME|KEY",
+    summary: "remove a peer",
+    flags: {},
+    run: async (call, a) => {
+      await call("peer.remove", { peer: onePositional(a, "peer name or public key") });
+      return "peer removed";
+    },
+  },
+];
+
+export const PUNCHCTL_HELP = `punchctl ${VERSION} — control Punch (direct WireGuard between homes)
+
+Usage: punchctl [--socket PATH] COMMAND [OPTIONS]
+
+Commands:
+${COMMANDS.map((c) => `  ${c.usage}\n      ${c.summary}`).join("\n")}
+
+Options:
+  --socket PATH  punchd's control socket (default /var/run/punch/punchd.sock)
+  --help         show this text
+  --version      print the version
+
+Exit code 0 on success; otherwise 1 (failed) or 2 (bad usage) with a one-line reason on stderr.`;
+
+function findCommand(argv: string[]): { cmd: Command; rest: string[] } | undefined {
+  for (const cmd of [...COMMANDS].sort((x, y) => y.words.length - x.words.length)) {
+    if (cmd.words.every((w, i) => argv[i] === w)) return { cmd, rest: argv.slice(cmd.words.length) };
+  }
+  return undefined;
+}
+
+/** punchctl entry point; returns the exit code. */
+export async function punchctlMain(argv: string[]): Promise<number> {
+  let socket = "/var/run/punch/punchd.sock";
+  const rest = [...argv];
+  while (rest[0]?.startsWith("--")) {
+    const a = rest.shift()!;
+    if (a === "--help") return (console.log(PUNCHCTL_HELP), 0);
+    if (a === "--version") return (console.log(`punchctl ${VERSION}`), 0);
+    if (a === "--socket" && rest[0] !== undefined) socket = rest.shift()!;
+    else if (a.startsWith("--socket=")) socket = a.slice(9);
+    else return (console.error(`punchctl: Unknown option "${a}": see punchctl --help`), 2);
+  }
+  if (rest.length === 0) return (console.error("punchctl: Missing command: see punchctl --help"), 2);
+  const found = findCommand(rest);
+  if (!found) return (console.error(`punchctl: Unknown command "${rest.join(" ")}": see punchctl --help`), 2);
+  if (found.rest.includes("--help")) return (console.log(`Usage: punchctl ${found.cmd.usage}\n${found.cmd.summary}`), 0);
+  let parsed: ParsedArgs;
+  try {
+    parsed = parseArgs(found.rest, found.cmd.flags);
+  } catch (e) {
+    console.error(`punchctl: ${errorMessage(e)}`);
+    return 2;
+  }
+  let client: ControlClient | undefined;
+  try {
+    client = await ControlClient.connect(socket);
+    const c = client;
+    console.log(await found.cmd.run((m, p) => c.call(m, p ?? {}), parsed));
+    return 0;
+  } catch (e) {
+    console.error(`punchctl: ${errorMessage(e)}`);
+    return e instanceof UsageError ? 2 : 1;
+  } finally {
+    client?.close();
+  }
+}
+
+if (import.meta.main) Deno.exit(await punchctlMain(Deno.args));

@@ -1,0 +1,185 @@
+import {
+  createInterfaceChanges,
+  type PunchConfig,
+  readPunchConfig,
+  readWireguard,
+  type UciSection,
+  type WgInterfaceModel,
+} from "../uci/mod.ts";
+import { errorMessage } from "../lib/errors.ts";
+import { formatEndpoint } from "../lib/net.ts";
+import type { Platform, WanState } from "../platform/types.ts";
+import { privateKeyFromRandom, publicKeyOf } from "../wg/keys.ts";
+import type { WgDesired } from "../wg/wg_desired.ts";
+import { tunnelAddressFor } from "../wg/tunnel_address.ts";
+import { interfacePublicKey, peerStatuses, type PeerStatus } from "./status.ts";
+
+/** How often punchd re-checks that the live state matches the config. */
+export const RECONCILE_MS = 10_000;
+
+export interface DaemonDeps {
+  platform: Platform;
+  log: (msg: string) => void;
+  now?: () => number;
+  random?: (n: number) => Uint8Array;
+}
+
+export interface Status {
+  name: string;
+  platform: string;
+  interface: string;
+  publicKey: string;
+  listenPort: number;
+  addresses: string[];
+  wan: WanState;
+  peers: PeerStatus[];
+  warnings: string[];
+}
+
+/** The model → desired state mapping: disabled peers are left out; endpoints as `host:port`. */
+export function desiredFrom(model: WgInterfaceModel, listenPort: number): WgDesired {
+  return {
+    ifname: model.name,
+    privateKey: model.privateKey,
+    listenPort: model.listenPort ?? listenPort,
+    addresses: model.addresses,
+    ...(model.mtu !== undefined ? { mtu: model.mtu } : {}),
+    peers: model.peers.filter((p) => !p.disabled).map((p) => ({
+      publicKey: p.publicKey,
+      ...(p.presharedKey ? { presharedKey: p.presharedKey } : {}),
+      allowedIps: p.allowedIps,
+      ...(p.endpointHost ? { endpoint: formatEndpoint({ host: p.endpointHost, port: p.endpointPort ?? 51820 }) } : {}),
+      ...(p.persistentKeepalive ? { persistentKeepalive: p.persistentKeepalive } : {}),
+      routeAllowedIps: p.routeAllowedIps,
+    })),
+  };
+}
+
+/** punchd's core: owns the WireGuard interface Punch manages and keeps it in step with UCI. */
+export class Daemon {
+  readonly platform: Platform;
+  private readonly log: (msg: string) => void;
+  readonly now: () => number;
+  readonly random: (n: number) => Uint8Array;
+  private lock: Promise<unknown> = Promise.resolve();
+  private timer: number | undefined;
+  private wanWatch: { close(): void } | undefined;
+  private lastWan: string | undefined;
+  private wanListeners: ((wan: WanState) => void)[] = [];
+  problems: string[] = [];
+
+  constructor(deps: DaemonDeps) {
+    this.platform = deps.platform;
+    this.log = deps.log;
+    this.now = deps.now ?? Date.now;
+    this.random = deps.random ?? ((n) => crypto.getRandomValues(new Uint8Array(n)));
+  }
+
+  /** Run `fn` with no other config change or reconcile in between. */
+  exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const next = this.lock.then(fn, fn);
+    this.lock = next.catch(() => {});
+    return next;
+  }
+
+  async punchConfig(): Promise<PunchConfig> {
+    return readPunchConfig(await this.platform.config.load("punch"));
+  }
+
+  async network(): Promise<UciSection[]> {
+    return await this.platform.config.load("network");
+  }
+
+  /** The managed interface's model; throws when it is missing. */
+  async model(): Promise<{ cfg: PunchConfig; model: WgInterfaceModel }> {
+    const cfg = await this.punchConfig();
+    const model = readWireguard(await this.network(), cfg.interface);
+    if (!model) throw new Error(`WireGuard interface "${cfg.interface}" is missing from the network config; restart punchd to recreate it`);
+    return { cfg, model };
+  }
+
+  /** First start: adopt the interface named in /etc/config/punch, or create it. */
+  async setup(): Promise<void> {
+    await this.exclusive(async () => {
+      const cfg = await this.punchConfig();
+      const existing = readWireguard(await this.network(), cfg.interface);
+      if (existing) {
+        this.log(`adopted WireGuard interface ${cfg.interface} (public key ${interfacePublicKey(existing)})`);
+        return;
+      }
+      const privateKey = privateKeyFromRandom(this.random(32));
+      const address = tunnelAddressFor(cfg.tunnelPrefix, publicKeyOf(privateKey));
+      await this.platform.config.commit(
+        "network",
+        createInterfaceChanges(cfg.interface, { privateKey, listenPort: cfg.listenPort, addresses: [address] }),
+      );
+      this.log(`created WireGuard interface ${cfg.interface} with address ${address} (public key ${publicKeyOf(privateKey)})`);
+    });
+  }
+
+  /** Bring live state to the config; safe to call at any time. */
+  reconcile(): Promise<void> {
+    return this.exclusive(async () => {
+      const problems: string[] = [];
+      try {
+        const { cfg, model } = await this.model();
+        const n = await this.platform.wg.apply(desiredFrom(model, cfg.listenPort));
+        if (n > 0) this.log(`applied ${n} change(s) to ${model.name}`);
+        await this.platform.firewall.allowWanUdp("wg", model.listenPort ?? cfg.listenPort);
+      } catch (e) {
+        problems.push(`Cannot apply the WireGuard config: ${errorMessage(e)}`);
+        this.log(problems[problems.length - 1]!);
+      }
+      if (this.platform.config.lastProblem) problems.push(this.platform.config.lastProblem);
+      this.problems = problems;
+    });
+  }
+
+  async status(): Promise<Status> {
+    const { cfg, model } = await this.model();
+    const dump = await this.platform.wg.dump(model.name);
+    return {
+      name: cfg.name,
+      platform: this.platform.name,
+      interface: model.name,
+      publicKey: interfacePublicKey(model),
+      listenPort: dump?.iface.listenPort ?? model.listenPort ?? cfg.listenPort,
+      addresses: model.addresses,
+      wan: await this.platform.system.wan(),
+      peers: peerStatuses(model, dump, Math.floor(this.now() / 1000)),
+      warnings: [...this.problems],
+    };
+  }
+
+  /** Register a callback for WAN address changes (used by netcheck and peer cards). */
+  onWanChange(fn: (wan: WanState) => void): void {
+    this.wanListeners.push(fn);
+  }
+
+  private async checkWan(): Promise<void> {
+    const wan = await this.platform.system.wan();
+    const key = `${wan.address ?? ""}|${wan.v6.join(",")}`;
+    if (this.lastWan !== undefined && key !== this.lastWan) {
+      this.log(`WAN address changed to ${wan.address ?? "none"}`);
+      for (const fn of this.wanListeners) fn(wan);
+    }
+    this.lastWan = key;
+  }
+
+  /** Periodic reconcile plus WAN watching. */
+  start(): void {
+    const tick = async () => {
+      await this.reconcile();
+      await this.checkWan().catch((e) => this.log(`Cannot read WAN state: ${errorMessage(e)}`));
+    };
+    this.timer = setInterval(tick, RECONCILE_MS);
+    this.wanWatch = this.platform.system.watchWan(() => void this.checkWan().catch(() => {}));
+    void this.checkWan().catch(() => {});
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    this.wanWatch?.close();
+    await this.lock;
+  }
+}

@@ -1,0 +1,97 @@
+import { canonicalAllowedIps, desiredRoutes, type WgDesired } from "../../wg/wg_desired.ts";
+import { diffWg, wgSetArgs } from "../../wg/wg_diff.ts";
+import { parseWgDump, type WgDump } from "../../wg/wg_dump.ts";
+import { publicKeyOf } from "../../wg/keys.ts";
+import { parseCidr } from "../../lib/net.ts";
+import { exec, execOk } from "../exec_deno.ts";
+import type { WireguardBackend } from "../types.ts";
+
+const USERSPACE_ENV = { WG_I_PREFER_BUGGY_USERSPACE_TO_POLISHED_KMOD: "1" };
+const LINK_WAIT_STEPS = 50;
+const LINK_WAIT_MS = 100;
+
+interface IpAddrJson {
+  addr_info?: { family: string; local: string; prefixlen: number; scope?: string }[];
+}
+interface IpRouteJson {
+  dst: string;
+  protocol?: string;
+}
+
+/**
+ * WireGuard on plain Linux, the way OpenWrt's netifd handler does it: create the link (kernel
+ * module, else wireguard-go), then `wg set` only what differs, addresses and allowed-IP routes.
+ */
+export class LinuxWireguard implements WireguardBackend {
+  private readonly applied = new Map<string, string>();
+
+  async dump(ifname: string): Promise<WgDump | null> {
+    const r = await exec(["wg", "show", ifname, "dump"]);
+    if (r.code !== 0) return null;
+    return parseWgDump(r.stdout);
+  }
+
+  async apply(want: WgDesired): Promise<number> {
+    await this.ensureLink(want.ifname);
+    const live = await this.dump(want.ifname);
+    if (!live) throw new Error(`Cannot read WireGuard interface "${want.ifname}" after creating it`);
+    const ops = diffWg(want, live, this.applied, Math.floor(Date.now() / 1000), publicKeyOf);
+    for (const op of ops) {
+      const { args, stdin } = wgSetArgs(op, want);
+      await execOk(["wg", "set", want.ifname, ...args], stdin === undefined ? {} : { stdin });
+      if (op.kind === "set-peer" && op.endpoint !== undefined) this.applied.set(op.publicKey, op.endpoint);
+      if (op.kind === "remove-peer") this.applied.delete(op.publicKey);
+    }
+    const linkOps = await this.syncLink(want);
+    return ops.length + linkOps;
+  }
+
+  async remove(ifname: string): Promise<void> {
+    await exec(["ip", "link", "del", "dev", ifname]);
+  }
+
+  private async ensureLink(ifname: string): Promise<void> {
+    if ((await exec(["ip", "link", "show", "dev", ifname])).code === 0) return;
+    const kernel = await exec(["ip", "link", "add", "dev", ifname, "type", "wireguard"]);
+    if (kernel.code !== 0) {
+      await Deno.mkdir("/var/run/wireguard", { recursive: true }).catch(() => {});
+      await execOk(["wireguard-go", ifname], { env: USERSPACE_ENV, timeoutMs: 10_000 });
+    }
+    for (let i = 0; i < LINK_WAIT_STEPS; i++) {
+      if ((await exec(["wg", "show", ifname, "dump"])).code === 0) return;
+      await new Promise((r) => setTimeout(r, LINK_WAIT_MS));
+    }
+    throw new Error(`Cannot create WireGuard interface "${ifname}": no kernel module and wireguard-go did not start`);
+  }
+
+  /** MTU, up state, addresses and routes; returns the number of changes. */
+  private async syncLink(want: WgDesired): Promise<number> {
+    let n = 0;
+    const dev = want.ifname;
+    await execOk(["ip", "link", "set", "dev", dev, ...(want.mtu ? ["mtu", String(want.mtu)] : []), "up"]);
+    const info = JSON.parse(await execOk(["ip", "-j", "addr", "show", "dev", dev])) as IpAddrJson[];
+    const have = new Set(
+      (info[0]?.addr_info ?? []).filter((a) => a.scope !== "link").map((a) => `${a.local}/${a.prefixlen}`),
+    );
+    const wantAddrs = new Set(want.addresses.map((a) => {
+      const c = parseCidr(a);
+      return `${c.address}/${c.prefix}`;
+    }));
+    for (const a of wantAddrs) if (!have.has(a)) (await execOk(["ip", "addr", "add", a, "dev", dev]), n++);
+    for (const a of have) if (!wantAddrs.has(a)) (await execOk(["ip", "addr", "del", a, "dev", dev]), n++);
+
+    for (const fam of ["-4", "-6"]) {
+      const routes = JSON.parse(await execOk(["ip", "-j", fam, "route", "show", "dev", dev])) as IpRouteJson[];
+      const haveR = new Set(
+        routes.filter((r) => r.protocol !== "kernel").map((r) => (r.dst === "default" ? (fam === "-4" ? "0.0.0.0/0" : "::/0") : r.dst)),
+      );
+      const wantR = desiredRoutes(want).filter((r) => (fam === "-4") === !r.includes(":"));
+      const haveCanon = new Set(canonicalAllowedIps([...haveR]));
+      for (const r of wantR) if (!haveCanon.has(r)) (await execOk(["ip", "route", "replace", r, "dev", dev]), n++);
+      for (const r of haveR) {
+        if (!wantR.includes(canonicalAllowedIps([r])[0]!)) (await execOk(["ip", "route", "del", r, "dev", dev]), n++);
+      }
+    }
+    return n;
+  }
+}

@@ -1,0 +1,68 @@
+import type { UciChange, UciSection } from "../uci/mod.ts";
+import type { WgDesired } from "../wg/wg_desired.ts";
+import type { WgDump } from "../wg/wg_dump.ts";
+
+/** UCI configs, read and changed as a whole (linux: files under --root; openwrt: rpcd `uci`). */
+export interface ConfigBackend {
+  /** Sections of one config (`network`, `punch`, `firewall`); a missing config is empty. */
+  load(config: string): Promise<UciSection[]>;
+  /** Apply changes atomically: all of them or none. */
+  commit(config: string, changes: UciChange[]): Promise<void>;
+  /** A warning to show in status (e.g. a rolled-back apply), or null. */
+  readonly lastProblem: string | null;
+}
+
+/** The live WireGuard interface. */
+export interface WireguardBackend {
+  /** Bring the interface to the desired state; returns how many changes were made. */
+  apply(want: WgDesired): Promise<number>;
+  /** `wg show <if> dump`, or null when the interface does not exist. */
+  dump(ifname: string): Promise<WgDump | null>;
+  /** Remove the interface (used on shutdown of a lab and on uninstall). */
+  remove(ifname: string): Promise<void>;
+}
+
+/** Firewall rules Punch owns, each kept under a name so it can be replaced or removed exactly. */
+export interface FirewallBackend {
+  /** Admit UDP to `port` from the WAN side (null removes the rule). */
+  allowWanUdp(name: string, port: number | null): Promise<void>;
+  /** Replace the nftables text Punch keeps under `name` (null removes it). */
+  setRules(name: string, nft: string | null): Promise<void>;
+}
+
+export interface WanState {
+  device?: string;
+  /** IPv4 address on the WAN device, without prefix. */
+  address?: string;
+  /** Global IPv6 addresses on the WAN device. */
+  v6: string[];
+}
+
+/** Network state of the router outside WireGuard. */
+export interface SystemBackend {
+  wan(): Promise<WanState>;
+  /** LAN IPv4 address (where the web UI listens), or undefined. */
+  lanAddress(): Promise<string | undefined>;
+  /** Call `onChange` soon after a WAN address change; stop with `close`. */
+  watchWan(onChange: () => void): { close(): void };
+  /** Run a program (nft, conntrack, ...) in the router's context. */
+  exec(argv: string[], stdin?: string): Promise<ExecResult>;
+}
+
+export interface ExecResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Everything that differs between OpenWrt and plain Linux, chosen once at start-up. */
+export interface Platform {
+  readonly name: "linux" | "openwrt";
+  /** Prefix for every path punchd reads or writes ("" on a real router). */
+  readonly root: string;
+  readonly config: ConfigBackend;
+  readonly wg: WireguardBackend;
+  readonly firewall: FirewallBackend;
+  readonly system: SystemBackend;
+  close(): Promise<void>;
+}

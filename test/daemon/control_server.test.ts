@@ -1,0 +1,70 @@
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { ControlServer } from "../../src/daemon/control_server_deno.ts";
+import { ControlClient } from "../../src/cli/control_client_deno.ts";
+
+let dir: string;
+let server: ControlServer;
+let path: string;
+
+beforeAll(async () => {
+  dir = await Deno.makeTempDir({ prefix: "punch-ctl-" });
+  path = `${dir}/run/punchd.sock`;
+  server = new ControlServer(path, (method, params) => {
+    if (method === "echo") return Promise.resolve(params);
+    return Promise.reject(new Error(`Unknown method "${method}"`));
+  });
+  await server.start();
+});
+afterAll(async () => {
+  await server.close();
+  await Deno.remove(dir, { recursive: true });
+});
+
+async function raw(lines: string[]): Promise<string[]> {
+  const conn = await Deno.connect({ transport: "unix", path });
+  await conn.write(new TextEncoder().encode(lines.join("\n") + "\n"));
+  const out: string[] = [];
+  const buf = new Uint8Array(65536);
+  for (let i = 0; i < 20; i++) {
+    const n = await conn.read(buf);
+    if (n === null) break;
+    out.push(...new TextDecoder().decode(buf.subarray(0, n)).split("\n").filter(Boolean));
+  }
+  conn.close();
+  return out;
+}
+
+describe("control socket", () => {
+  test("socket and token are 0600", async () => {
+    expect((await Deno.stat(path)).mode! & 0o777).toBe(0o600);
+    expect((await Deno.stat(`${path}.token`)).mode! & 0o777).toBe(0o600);
+  });
+
+  test("an authenticated client calls methods and gets errors as messages", async () => {
+    const c = await ControlClient.connect(path);
+    expect(await c.call("echo", { x: 1 })).toEqual({ x: 1 });
+    await expect(c.call("nope")).rejects.toThrow('Unknown method "nope"');
+    c.close();
+  });
+
+  test("anything before auth is refused and the connection closed", async () => {
+    const out = await raw(['{"id":1,"method":"echo","params":{}}', '{"id":2,"method":"echo","params":{}}']);
+    expect(out).toHaveLength(1);
+    expect(out[0]).toContain("Not authenticated");
+  });
+
+  test("a wrong token is refused", async () => {
+    const out = await raw(['{"id":0,"method":"auth","params":{"token":"00"}}', '{"id":1,"method":"echo"}']);
+    expect(out).toHaveLength(1);
+    expect(out[0]).toContain("Not authenticated");
+  });
+
+  test("garbage is refused", async () => {
+    const out = await raw(["\u0000\u0001garbage"]);
+    expect(out[0]).toContain("not JSON");
+  });
+
+  test("a missing token file gives a clear error", async () => {
+    await expect(ControlClient.connect(`${dir}/none.sock`)).rejects.toThrow(/Cannot read the control token/);
+  });
+});
