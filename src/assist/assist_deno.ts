@@ -1,11 +1,28 @@
 /** Applies LAN-assist operations with `nft` and `conntrack` through an injected command runner. */
 
-import { conntrackFilterArgs, type ConntrackEntry, type ConntrackFilter, parseConntrackList } from "./conntrack.ts";
 import {
-  type AssistLayout, FW4_LAYOUT, includeFiles, installedFrom, operationScript, setupScript, teardownScript,
+  type ConntrackEntry,
+  type ConntrackFilter,
+  conntrackFilterArgs,
+  parseConntrackList,
+} from "./conntrack.ts";
+import {
+  type AssistLayout,
+  FW4_LAYOUT,
+  includeFiles,
+  installedFrom,
+  operationScript,
+  setupScript,
+  teardownScript,
 } from "./layout.ts";
 import { type ListedRule, parseNftListing } from "./nft_listing.ts";
-import { type AssistState, type InstalledRule, type Operation, planAssist, planRemoveAll } from "./plan.ts";
+import {
+  type AssistState,
+  type InstalledRule,
+  type Operation,
+  planAssist,
+  planRemoveAll,
+} from "./plan.ts";
 import { ASSIST_CHAINS } from "./rules.ts";
 
 /** Result of one command. */
@@ -73,7 +90,10 @@ export class AssistApplier {
 
   /** Punch's rules in the live ruleset (none when its chains do not exist yet). */
   async listInstalled(): Promise<InstalledRule[]> {
-    return installedFrom(this.#layout, await this.#listChains(ASSIST_CHAINS.map((c) => this.#layout.chains[c])));
+    return installedFrom(
+      this.#layout,
+      await this.#listChains(ASSIST_CHAINS.map((c) => this.#layout.chains[c])),
+    );
   }
 
   /** Plan against the live ruleset and apply; returns the operations it carried out. */
@@ -87,9 +107,12 @@ export class AssistApplier {
   async apply(ops: readonly Operation[]): Promise<void> {
     const hooks = this.#layout.hooks;
     const hookRules = hooks ? await this.#listChains(ASSIST_CHAINS.map((c) => hooks[c])) : [];
-    await this.#nft([...setupScript(this.#layout, hookRules), ...operationScript(this.#layout, ops)]);
+    await this.#nft([
+      ...setupScript(this.#layout, hookRules),
+      ...operationScript(this.#layout, ops),
+    ]);
     for (const op of ops) if (op.kind === "flush-conntrack") await this.#flush(op.filter);
-    await this.#persist();
+    await this.persist();
   }
 
   /** Remove every Punch rule, the jumps and chains, the include files, and the conntrack entries of the mappings. */
@@ -100,7 +123,9 @@ export class AssistApplier {
     if (await this.#chainsExist()) await this.#nft(teardownScript(this.#layout, hookRules));
     for (const op of ops) if (op.kind === "flush-conntrack") await this.#flush(op.filter);
     if (this.#includes && this.#layout.hooks) {
-      for (const f of includeFiles(this.#layout, [], this.#includes.dir)) await this.#includes.remove(f.path);
+      for (const f of includeFiles(this.#layout, [], this.#includes.dir)) {
+        await this.#includes.remove(f.path);
+      }
     }
   }
 
@@ -109,21 +134,38 @@ export class AssistApplier {
     const out: ConntrackEntry[] = [];
     for (const f of filters) {
       const r = await this.#exec(["conntrack", "-L", ...conntrackFilterArgs(f)]);
-      if (r.code !== 0) throw new Error(`Cannot list conntrack entries: ${r.stderr.trim()}; is conntrack installed?`);
+      if (r.code !== 0) {
+        throw new Error(
+          `Cannot list conntrack entries: ${r.stderr.trim()}; is conntrack installed?`,
+        );
+      }
       out.push(...parseConntrackList(r.stdout));
     }
     return out;
   }
 
   async #chainsExist(): Promise<boolean> {
-    const r = await this.#exec(["nft", "list", "chain", ...this.#layout.table.split(" "), this.#layout.chains.dstnat]);
+    const r = await this.#exec([
+      "nft",
+      "list",
+      "chain",
+      ...this.#layout.table.split(" "),
+      this.#layout.chains.dstnat,
+    ]);
     return r.code === 0;
   }
 
   async #listChains(chains: readonly string[]): Promise<ListedRule[]> {
     const out: ListedRule[] = [];
     for (const chain of chains) {
-      const r = await this.#exec(["nft", "-a", "list", "chain", ...this.#layout.table.split(" "), chain]);
+      const r = await this.#exec([
+        "nft",
+        "-a",
+        "list",
+        "chain",
+        ...this.#layout.table.split(" "),
+        chain,
+      ]);
       if (r.code !== 0) continue; // chain absent: nothing installed there
       out.push(...parseNftListing(r.stdout));
     }
@@ -134,7 +176,9 @@ export class AssistApplier {
     if (cmds.length === 0) return;
     const r = await this.#exec(["nft", cmds.join("\n")]);
     if (r.code !== 0) {
-      throw new Error(`Cannot update the firewall rules for LAN assist: ${r.stderr.trim()}; check that fw4 is running`);
+      throw new Error(
+        `Cannot update the firewall rules for LAN assist: ${r.stderr.trim()}; check that fw4 is running`,
+      );
     }
   }
 
@@ -142,11 +186,17 @@ export class AssistApplier {
     const r = await this.#exec(["conntrack", "-D", ...conntrackFilterArgs(filter)]);
     // conntrack exits 1 when nothing matched; that is the usual, fine case.
     if (r.code !== 0 && !/0 flow entries/.test(r.stderr)) {
-      throw new Error(`Cannot delete conntrack entries: ${r.stderr.trim()}; is conntrack installed?`);
+      throw new Error(
+        `Cannot delete conntrack entries: ${r.stderr.trim()}; is conntrack installed?`,
+      );
     }
   }
 
-  async #persist(): Promise<void> {
+  /**
+   * Rewrite the fw4 include files from the live rules (apply does this after every change; call
+   * it once after start-up if the files may be missing). No-op without an include writer.
+   */
+  async persist(): Promise<void> {
     if (!this.#includes || !this.#layout.hooks) return;
     const role = new Map(ASSIST_CHAINS.map((c) => [this.#layout.chains[c], c]));
     const listed = await this.#listChains(ASSIST_CHAINS.map((c) => this.#layout.chains[c]));
@@ -154,6 +204,8 @@ export class AssistApplier {
       const chain = role.get(r.chain);
       return chain ? [{ chain, text: r.text }] : [];
     });
-    for (const f of includeFiles(this.#layout, rules, this.#includes.dir)) await this.#includes.write(f.path, f.text);
+    for (const f of includeFiles(this.#layout, rules, this.#includes.dir)) {
+      await this.#includes.write(f.path, f.text);
+    }
   }
 }

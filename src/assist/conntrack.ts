@@ -35,9 +35,24 @@ export interface ConntrackEntry {
  */
 export function shadowingFilters(m: Mapping): ConntrackFilter[] {
   return [
-    { origSrc: m.remoteAddress, origSport: m.remotePort, origDst: m.wanAddress, origDport: m.publicPort },
-    { origSrc: m.lanAddress, origSport: m.lanPort, origDst: m.remoteAddress, origDport: m.remotePort },
-    { replySrc: m.remoteAddress, replySport: m.remotePort, replyDst: m.wanAddress, replyDport: m.publicPort },
+    {
+      origSrc: m.remoteAddress,
+      origSport: m.remotePort,
+      origDst: m.wanAddress,
+      origDport: m.publicPort,
+    },
+    {
+      origSrc: m.lanAddress,
+      origSport: m.lanPort,
+      origDst: m.remoteAddress,
+      origDport: m.remotePort,
+    },
+    {
+      replySrc: m.remoteAddress,
+      replySport: m.remotePort,
+      replyDst: m.wanAddress,
+      replyDport: m.publicPort,
+    },
   ];
 }
 
@@ -94,8 +109,14 @@ export function parseConntrackList(text: string): ConntrackEntry[] {
     }
     if (src.length < 2 || dst.length < 2 || sport.length < 2 || dport.length < 2) continue;
     out.push({
-      origSrc: src[0]!, origDst: dst[0]!, origSport: sport[0]!, origDport: dport[0]!,
-      replySrc: src[1]!, replyDst: dst[1]!, replySport: sport[1]!, replyDport: dport[1]!,
+      origSrc: src[0]!,
+      origDst: dst[0]!,
+      origSport: sport[0]!,
+      origDport: dport[0]!,
+      replySrc: src[1]!,
+      replyDst: dst[1]!,
+      replySport: sport[1]!,
+      replyDport: dport[1]!,
     });
   }
   return out;

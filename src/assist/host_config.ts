@@ -1,6 +1,6 @@
 /** A `wg-quick` configuration for a LAN host that has no WireGuard setup yet. */
 
-import { formatEndpoint, type Endpoint } from "../lib/net.ts";
+import { type Endpoint, formatEndpoint } from "../lib/net.ts";
 
 /** One `[Peer]` section. */
 export interface HostConfigPeer {
@@ -38,10 +38,14 @@ export function renderHostConfig(c: HostConfig): string {
     if (p.presharedKey !== undefined) lines.push(`PresharedKey = ${p.presharedKey}`);
     lines.push(`AllowedIPs = ${p.allowedIps.join(", ")}`);
     if (p.endpoint) lines.push(`Endpoint = ${formatEndpoint(p.endpoint)}`);
-    if (p.persistentKeepalive !== undefined) lines.push(`PersistentKeepalive = ${p.persistentKeepalive}`);
+    if (p.persistentKeepalive !== undefined) {
+      lines.push(`PersistentKeepalive = ${p.persistentKeepalive}`);
+    }
   }
   for (const line of lines) {
-    if (/[\r\n]/.test(line)) throw new RangeError(`Cannot write WireGuard config: line break in "${line}"`);
+    if (/[\r\n]/.test(line)) {
+      throw new RangeError(`Cannot write WireGuard config: line break in "${line}"`);
+    }
   }
   return lines.join("\n") + "\n";
 }

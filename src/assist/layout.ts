@@ -12,7 +12,11 @@ export interface AssistLayout {
   readonly hooks: Readonly<Record<AssistChain, string>> | null;
 }
 
-const CHAINS = { dstnat: "punch_dstnat", forward: "punch_forward", srcnat: "punch_srcnat" } as const;
+const CHAINS = {
+  dstnat: "punch_dstnat",
+  forward: "punch_forward",
+  srcnat: "punch_srcnat",
+} as const;
 
 /**
  * Punch's regular chains inside fw4's table, entered by a jump at the start of fw4's `dstnat`,
@@ -49,7 +53,11 @@ export function setupScript(layout: AssistLayout, hookRules: readonly ListedRule
   if (!layout.hooks) cmds.push(`add table ${layout.table}`);
   for (const c of ASSIST_CHAINS) {
     const name = layout.chains[c];
-    cmds.push(layout.hooks ? `add chain ${layout.table} ${name}` : `add chain ${layout.table} ${name} { ${BASE_CHAIN[c]} }`);
+    cmds.push(
+      layout.hooks
+        ? `add chain ${layout.table} ${name}`
+        : `add chain ${layout.table} ${name} { ${BASE_CHAIN[c]} }`,
+    );
   }
   if (layout.hooks) {
     for (const c of ASSIST_CHAINS) {
@@ -83,20 +91,30 @@ export function teardownScript(layout: AssistLayout, hookRules: readonly ListedR
   if (!layout.hooks) return [`delete table ${layout.table}`];
   const cmds: string[] = [];
   for (const r of hookRules) {
-    if (r.comment === JUMP_TAG) cmds.push(`delete rule ${layout.table} ${r.chain} handle ${r.handle}`);
+    if (r.comment === JUMP_TAG) {
+      cmds.push(`delete rule ${layout.table} ${r.chain} handle ${r.handle}`);
+    }
   }
   for (const c of ASSIST_CHAINS) {
-    cmds.push(`flush chain ${layout.table} ${layout.chains[c]}`, `delete chain ${layout.table} ${layout.chains[c]}`);
+    cmds.push(
+      `flush chain ${layout.table} ${layout.chains[c]}`,
+      `delete chain ${layout.table} ${layout.chains[c]}`,
+    );
   }
   return cmds;
 }
 
 /** Punch's rules in a listing of its chains, with the chain translated back to its role. */
-export function installedFrom(layout: AssistLayout, listed: readonly ListedRule[]): InstalledRule[] {
+export function installedFrom(
+  layout: AssistLayout,
+  listed: readonly ListedRule[],
+): InstalledRule[] {
   const role = new Map(ASSIST_CHAINS.map((c) => [layout.chains[c], c]));
   return listed.flatMap((r) => {
     const chain = role.get(r.chain);
-    return chain && r.comment.startsWith(`${TAG_PREFIX} `) ? [{ chain, handle: r.handle, tag: r.comment }] : [];
+    return chain && r.comment.startsWith(`${TAG_PREFIX} `)
+      ? [{ chain, handle: r.handle, tag: r.comment }]
+      : [];
   });
 }
 
@@ -121,7 +139,10 @@ export function includeFiles(
   }).join("");
   const files = [{ path: `${dir}/table-pre/punch.nft`, text: head + chains }];
   for (const c of ASSIST_CHAINS) {
-    files.push({ path: `${dir}/chain-pre/${layout.hooks[c]}/punch.nft`, text: head + jumpRule(layout, c) + "\n" });
+    files.push({
+      path: `${dir}/chain-pre/${layout.hooks[c]}/punch.nft`,
+      text: head + jumpRule(layout, c) + "\n",
+    });
   }
   return files;
 }

@@ -20,19 +20,44 @@
  * @module
  */
 
-export { allocatePublicPort, assignPublicPorts, MAX_PUBLIC_PORT, MIN_PUBLIC_PORT } from "./ports.ts";
+export {
+  allocatePublicPort,
+  assignPublicPorts,
+  MAX_PUBLIC_PORT,
+  MIN_PUBLIC_PORT,
+} from "./ports.ts";
 export type { PortConstraints, PortedHost } from "./ports.ts";
 export { ASSIST_CHAINS, renderRules, ruleTag, TAG_PREFIX } from "./rules.ts";
 export type { AssistChain, DesiredRule, Mapping } from "./rules.ts";
-export { conntrackFilterArgs, matchesFilter, parseConntrackList, selectEntries, shadowingFilters } from "./conntrack.ts";
+export {
+  conntrackFilterArgs,
+  matchesFilter,
+  parseConntrackList,
+  selectEntries,
+  shadowingFilters,
+} from "./conntrack.ts";
 export type { ConntrackEntry, ConntrackFilter } from "./conntrack.ts";
 export { parseNftListing } from "./nft_listing.ts";
 export type { ListedRule } from "./nft_listing.ts";
-export { desiredRules, mappingsOf, parseRuleTag, planAssist, planRemoveAll, publicPorts } from "./plan.ts";
+export {
+  desiredRules,
+  mappingsOf,
+  parseRuleTag,
+  planAssist,
+  planRemoveAll,
+  publicPorts,
+} from "./plan.ts";
 export type { AssistHost, AssistRemote, AssistState, InstalledRule, Operation } from "./plan.ts";
 export {
-  FW4_INCLUDE_DIR, FW4_LAYOUT, includeFiles, installedFrom, JUMP_TAG, operationScript, OWN_TABLE_LAYOUT,
-  setupScript, teardownScript,
+  FW4_INCLUDE_DIR,
+  FW4_LAYOUT,
+  includeFiles,
+  installedFrom,
+  JUMP_TAG,
+  operationScript,
+  OWN_TABLE_LAYOUT,
+  setupScript,
+  teardownScript,
 } from "./layout.ts";
 export type { AssistLayout } from "./layout.ts";
 export { renderHostConfig } from "./host_config.ts";

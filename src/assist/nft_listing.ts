@@ -47,7 +47,12 @@ export function parseNftListing(text: string): ListedRule[] {
     }
     if (depth !== 1 || /^(type|policy)\s/.test(line)) return;
     const h = HANDLE.exec(line);
-    if (!h) throw new ParseError(`Cannot read nft listing: rule without handle "${line}" (run nft with -a)`, i + 1);
+    if (!h) {
+      throw new ParseError(
+        `Cannot read nft listing: rule without handle "${line}" (run nft with -a)`,
+        i + 1,
+      );
+    }
     const body = line.slice(0, h.index);
     out.push({ chain, handle: Number(h[1]), comment: COMMENT.exec(body)?.[1] ?? "", text: body });
   });

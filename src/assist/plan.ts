@@ -4,7 +4,13 @@ import { UsageError } from "../lib/errors.ts";
 import type { Endpoint } from "../lib/net.ts";
 import { type ConntrackFilter, shadowingFilters } from "./conntrack.ts";
 import { assignPublicPorts } from "./ports.ts";
-import { type AssistChain, type DesiredRule, type Mapping, renderRules, TAG_PREFIX } from "./rules.ts";
+import {
+  type AssistChain,
+  type DesiredRule,
+  type Mapping,
+  renderRules,
+  TAG_PREFIX,
+} from "./rules.ts";
 
 /** A LAN host that runs WireGuard (`punchctl lan add HOST[:PORT] --name NAME`). */
 export interface AssistHost {
@@ -42,8 +48,18 @@ export interface InstalledRule {
 
 /** One step of bringing the live state to the desired one; only the applier does I/O. */
 export type Operation =
-  | { readonly kind: "delete-rule"; readonly chain: AssistChain; readonly handle: number; readonly tag: string }
-  | { readonly kind: "add-rule"; readonly chain: AssistChain; readonly tag: string; readonly text: string }
+  | {
+    readonly kind: "delete-rule";
+    readonly chain: AssistChain;
+    readonly handle: number;
+    readonly tag: string;
+  }
+  | {
+    readonly kind: "add-rule";
+    readonly chain: AssistChain;
+    readonly tag: string;
+    readonly text: string;
+  }
   | { readonly kind: "flush-conntrack"; readonly filter: ConntrackFilter };
 
 /** The public port of every host, by name (what the remote side must use as endpoint port). */
@@ -64,9 +80,13 @@ export function mappingsOf(state: AssistState): Mapping[] {
       );
     }
     const m: Mapping = {
-      name: h.name, lanAddress: h.address, lanPort: h.port,
-      remoteAddress: r.remote.host, remotePort: r.remote.port,
-      wanAddress: state.wanAddress, publicPort: ports.get(h.name)!,
+      name: h.name,
+      lanAddress: h.address,
+      lanPort: h.port,
+      remoteAddress: r.remote.host,
+      remotePort: r.remote.port,
+      wanAddress: state.wanAddress,
+      publicPort: ports.get(h.name)!,
     };
     out.set(`${m.lanAddress}:${m.lanPort} ${m.remoteAddress}:${m.remotePort}`, m);
   }
@@ -113,7 +133,10 @@ export function planAssist(state: AssistState, installed: readonly InstalledRule
 /** The operations that remove every installed rule and the conntrack entries of their mappings. */
 export function planRemoveAll(installed: readonly InstalledRule[]): Operation[] {
   const deletes: Operation[] = installed.map((r) => ({
-    kind: "delete-rule", chain: r.chain, handle: r.handle, tag: r.tag,
+    kind: "delete-rule",
+    chain: r.chain,
+    handle: r.handle,
+    tag: r.tag,
   }));
   const touched = installed.map((r) => parseRuleTag(r.tag)).filter((m): m is Mapping => m !== null);
   return [...deletes, ...flushesFor(touched)];
@@ -142,7 +165,12 @@ export function parseRuleTag(tag: string): Mapping | null {
   const t = TAG.exec(tag);
   if (!t) return null;
   return {
-    name: "", lanAddress: t[2]!, lanPort: Number(t[3]), remoteAddress: t[4]!, remotePort: Number(t[5]),
-    wanAddress: t[6]!, publicPort: Number(t[7]),
+    name: "",
+    lanAddress: t[2]!,
+    lanPort: Number(t[3]),
+    remoteAddress: t[4]!,
+    remotePort: Number(t[5]),
+    wanAddress: t[6]!,
+    publicPort: Number(t[7]),
   };
 }

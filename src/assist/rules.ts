@@ -74,15 +74,23 @@ export function renderRules(m: Mapping): DesiredRule[] {
 }
 
 function checkMapping(m: Mapping): void {
-  for (const [what, ip] of [["LAN", m.lanAddress], ["remote", m.remoteAddress], ["WAN", m.wanAddress]]) {
+  for (
+    const [what, ip] of [["LAN", m.lanAddress], ["remote", m.remoteAddress], ["WAN", m.wanAddress]]
+  ) {
     // Only IPv4 needs NAT; the strict check also keeps anything odd out of the rule text.
     if (!isIPv4(ip!)) {
-      throw new RangeError(`Cannot make rules for "${m.name}": ${what} address "${ip}" is not IPv4`);
+      throw new RangeError(
+        `Cannot make rules for "${m.name}": ${what} address "${ip}" is not IPv4`,
+      );
     }
   }
-  for (const [what, p] of [["LAN", m.lanPort], ["remote", m.remotePort], ["public", m.publicPort]]) {
+  for (
+    const [what, p] of [["LAN", m.lanPort], ["remote", m.remotePort], ["public", m.publicPort]]
+  ) {
     if (!Number.isInteger(p) || (p as number) < 1 || (p as number) > 65535) {
-      throw new RangeError(`Cannot make rules for "${m.name}": ${what} port "${p}" is not 1 to 65535`);
+      throw new RangeError(
+        `Cannot make rules for "${m.name}": ${what} port "${p}" is not 1 to 65535`,
+      );
     }
   }
 }

@@ -1,36 +1,13 @@
-import { flagBool, flagString, type ParsedArgs, parseArgs } from "../lib/args.ts";
+import { flagBool, flagString, parseArgs, type ParsedArgs } from "../lib/args.ts";
 import { errorMessage, UsageError } from "../lib/errors.ts";
 import { VERSION } from "../version.ts";
 import { ControlClient } from "./control_client_deno.ts";
+import { type Command, JSON_FLAG, need, onePositional, out } from "./command.ts";
 import { formatPeers, formatStatus } from "./format.ts";
-
-type Call = (method: string, params?: Record<string, unknown>) => Promise<unknown>;
-
-/** One punchctl subcommand: words, usage, summary, and what it does. */
-interface Command {
-  words: string[];
-  usage: string;
-  summary: string;
-  flags: Record<string, { type: "string" | "boolean" }>;
-  run(call: Call, a: ParsedArgs): Promise<string>;
-}
-
-const JSON_FLAG = { json: { type: "boolean" } } as const;
-const out = (a: ParsedArgs, v: unknown, text: () => string) => (flagBool(a, "json") ? JSON.stringify(v, null, 2) : text());
-
-function need(a: ParsedArgs, name: string, hint: string): string {
-  const v = flagString(a, name);
-  if (v === undefined) throw new UsageError(`Missing --${name}: ${hint}`);
-  return v;
-}
-
-function onePositional(a: ParsedArgs, what: string): string {
-  if (a.positionals.length !== 1) throw new UsageError(`Give exactly one ${what}`);
-  return a.positionals[0]!;
-}
+import { formatNetcheck, type NetcheckReport } from "../nat/netcheck_report.ts";
 
 /** The subcommand table; `punchctl --help` is generated from it. */
-export const COMMANDS: readonly Command[] = [
+export const CORE_COMMANDS: readonly Command[] = [
   {
     words: ["status"],
     usage: "status [--json]",
@@ -39,6 +16,17 @@ export const COMMANDS: readonly Command[] = [
     run: async (call, a) => {
       const s = await call("status");
       return out(a, s, () => formatStatus(s as Parameters<typeof formatStatus>[0]));
+    },
+  },
+  {
+    words: ["netcheck"],
+    usage: "netcheck [--json] [--cached]",
+    summary: "find the public endpoint and NAT behaviour; says whether direct tunnels will work",
+    flags: { ...JSON_FLAG, cached: { type: "boolean" } },
+    timeoutMs: 120_000,
+    run: async (call, a) => {
+      const r = await call("netcheck", { refresh: !flagBool(a, "cached") }) as NetcheckReport;
+      return out(a, r, () => formatNetcheck(r));
     },
   },
   {
@@ -53,9 +41,15 @@ export const COMMANDS: readonly Command[] = [
   },
   {
     words: ["peer", "add"],
-    usage: "peer add --public-key KEY [--endpoint HOST:PORT] --allowed-ips CIDR[,CIDR] [--name NAME]",
+    usage:
+      "peer add --public-key KEY [--endpoint HOST:PORT] --allowed-ips CIDR[,CIDR] [--name NAME]",
     summary: "add a peer (or update the peer with that key); keepalive 5 s",
-    flags: { "public-key": { type: "string" }, endpoint: { type: "string" }, "allowed-ips": { type: "string" }, name: { type: "string" } },
+    flags: {
+      "public-key": { type: "string" },
+      endpoint: { type: "string" },
+      "allowed-ips": { type: "string" },
+      name: { type: "string" },
+    },
     run: async (call, a) => {
       const r = await call("peer.add", {
         publicKey: need(a, "public-key", "the other router's public key (punchctl status there)"),
@@ -78,6 +72,9 @@ export const COMMANDS: readonly Command[] = [
   },
 ];
 
+/** Every subcommand, in help order. */
+export const COMMANDS: readonly Command[] = [...CORE_COMMANDS];
+
 export const PUNCHCTL_HELP = `punchctl ${VERSION} — control Punch (direct WireGuard between homes)
 
 Usage: punchctl [--socket PATH] COMMAND [OPTIONS]
@@ -94,7 +91,9 @@ Exit code 0 on success; otherwise 1 (failed) or 2 (bad usage) with a one-line re
 
 function findCommand(argv: string[]): { cmd: Command; rest: string[] } | undefined {
   for (const cmd of [...COMMANDS].sort((x, y) => y.words.length - x.words.length)) {
-    if (cmd.words.every((w, i) => argv[i] === w)) return { cmd, rest: argv.slice(cmd.words.length) };
+    if (cmd.words.every((w, i) => argv[i] === w)) {
+      return { cmd, rest: argv.slice(cmd.words.length) };
+    }
   }
   return undefined;
 }
@@ -111,10 +110,16 @@ export async function punchctlMain(argv: string[]): Promise<number> {
     else if (a.startsWith("--socket=")) socket = a.slice(9);
     else return (console.error(`punchctl: Unknown option "${a}": see punchctl --help`), 2);
   }
-  if (rest.length === 0) return (console.error("punchctl: Missing command: see punchctl --help"), 2);
+  if (rest.length === 0) {
+    return (console.error("punchctl: Missing command: see punchctl --help"), 2);
+  }
   const found = findCommand(rest);
-  if (!found) return (console.error(`punchctl: Unknown command "${rest.join(" ")}": see punchctl --help`), 2);
-  if (found.rest.includes("--help")) return (console.log(`Usage: punchctl ${found.cmd.usage}\n${found.cmd.summary}`), 0);
+  if (!found) {
+    return (console.error(`punchctl: Unknown command "${rest.join(" ")}": see punchctl --help`), 2);
+  }
+  if (found.rest.includes("--help")) {
+    return (console.log(`Usage: punchctl ${found.cmd.usage}\n${found.cmd.summary}`), 0);
+  }
   let parsed: ParsedArgs;
   try {
     parsed = parseArgs(found.rest, found.cmd.flags);
@@ -126,7 +131,7 @@ export async function punchctlMain(argv: string[]): Promise<number> {
   try {
     client = await ControlClient.connect(socket);
     const c = client;
-    console.log(await found.cmd.run((m, p) => c.call(m, p ?? {}), parsed));
+    console.log(await found.cmd.run((m, p) => c.call(m, p ?? {}, found.cmd.timeoutMs), parsed));
     return 0;
   } catch (e) {
     console.error(`punchctl: ${errorMessage(e)}`);

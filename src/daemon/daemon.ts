@@ -1,6 +1,7 @@
 import {
   createInterfaceChanges,
   type PunchConfig,
+  readLanWan,
   readPunchConfig,
   readWireguard,
   type UciSection,
@@ -12,7 +13,7 @@ import type { Platform, WanState } from "../platform/types.ts";
 import { privateKeyFromRandom, publicKeyOf } from "../wg/keys.ts";
 import type { WgDesired } from "../wg/wg_desired.ts";
 import { tunnelAddressFor } from "../wg/tunnel_address.ts";
-import { interfacePublicKey, peerStatuses, type PeerStatus } from "./status.ts";
+import { interfacePublicKey, type PeerStatus, peerStatuses } from "./status.ts";
 
 /** How often punchd re-checks that the live state matches the config. */
 export const RECONCILE_MS = 10_000;
@@ -34,6 +35,7 @@ export interface Status {
   wan: WanState;
   peers: PeerStatus[];
   warnings: string[];
+  [part: string]: unknown;
 }
 
 /** The model → desired state mapping: disabled peers are left out; endpoints as `host:port`. */
@@ -48,7 +50,9 @@ export function desiredFrom(model: WgInterfaceModel, listenPort: number): WgDesi
       publicKey: p.publicKey,
       ...(p.presharedKey ? { presharedKey: p.presharedKey } : {}),
       allowedIps: p.allowedIps,
-      ...(p.endpointHost ? { endpoint: formatEndpoint({ host: p.endpointHost, port: p.endpointPort ?? 51820 }) } : {}),
+      ...(p.endpointHost
+        ? { endpoint: formatEndpoint({ host: p.endpointHost, port: p.endpointPort ?? 51820 }) }
+        : {}),
       ...(p.persistentKeepalive ? { persistentKeepalive: p.persistentKeepalive } : {}),
       routeAllowedIps: p.routeAllowedIps,
     })),
@@ -58,7 +62,7 @@ export function desiredFrom(model: WgInterfaceModel, listenPort: number): WgDesi
 /** punchd's core: owns the WireGuard interface Punch manages and keeps it in step with UCI. */
 export class Daemon {
   readonly platform: Platform;
-  private readonly log: (msg: string) => void;
+  readonly log: (msg: string) => void;
   readonly now: () => number;
   readonly random: (n: number) => Uint8Array;
   private lock: Promise<unknown> = Promise.resolve();
@@ -67,6 +71,7 @@ export class Daemon {
   private lastWan: string | undefined;
   private wanListeners: ((wan: WanState) => void)[] = [];
   problems: string[] = [];
+  private statusParts = new Map<string, () => unknown>();
 
   constructor(deps: DaemonDeps) {
     this.platform = deps.platform;
@@ -94,7 +99,11 @@ export class Daemon {
   async model(): Promise<{ cfg: PunchConfig; model: WgInterfaceModel }> {
     const cfg = await this.punchConfig();
     const model = readWireguard(await this.network(), cfg.interface);
-    if (!model) throw new Error(`WireGuard interface "${cfg.interface}" is missing from the network config; restart punchd to recreate it`);
+    if (!model) {
+      throw new Error(
+        `WireGuard interface "${cfg.interface}" is missing from the network config; restart punchd to recreate it`,
+      );
+    }
     return { cfg, model };
   }
 
@@ -104,16 +113,28 @@ export class Daemon {
       const cfg = await this.punchConfig();
       const existing = readWireguard(await this.network(), cfg.interface);
       if (existing) {
-        this.log(`adopted WireGuard interface ${cfg.interface} (public key ${interfacePublicKey(existing)})`);
+        this.log(
+          `adopted WireGuard interface ${cfg.interface} (public key ${
+            interfacePublicKey(existing)
+          })`,
+        );
         return;
       }
       const privateKey = privateKeyFromRandom(this.random(32));
       const address = tunnelAddressFor(cfg.tunnelPrefix, publicKeyOf(privateKey));
       await this.platform.config.commit(
         "network",
-        createInterfaceChanges(cfg.interface, { privateKey, listenPort: cfg.listenPort, addresses: [address] }),
+        createInterfaceChanges(cfg.interface, {
+          privateKey,
+          listenPort: cfg.listenPort,
+          addresses: [address],
+        }),
       );
-      this.log(`created WireGuard interface ${cfg.interface} with address ${address} (public key ${publicKeyOf(privateKey)})`);
+      this.log(
+        `created WireGuard interface ${cfg.interface} with address ${address} (public key ${
+          publicKeyOf(privateKey)
+        })`,
+      );
     });
   }
 
@@ -126,6 +147,7 @@ export class Daemon {
         const n = await this.platform.wg.apply(desiredFrom(model, cfg.listenPort));
         if (n > 0) this.log(`applied ${n} change(s) to ${model.name}`);
         await this.platform.firewall.allowWanUdp("wg", model.listenPort ?? cfg.listenPort);
+        await this.platform.firewall.allowTunnel(model.name, readLanWan(await this.network()).lanDevice ?? null);
       } catch (e) {
         problems.push(`Cannot apply the WireGuard config: ${errorMessage(e)}`);
         this.log(problems[problems.length - 1]!);
@@ -138,7 +160,13 @@ export class Daemon {
   async status(): Promise<Status> {
     const { cfg, model } = await this.model();
     const dump = await this.platform.wg.dump(model.name);
+    const parts: Record<string, unknown> = {};
+    for (const [k, fn] of this.statusParts) {
+      const v = await fn();
+      if (v !== undefined) parts[k] = v;
+    }
     return {
+      ...parts,
       name: cfg.name,
       platform: this.platform.name,
       interface: model.name,
@@ -149,6 +177,11 @@ export class Daemon {
       peers: peerStatuses(model, dump, Math.floor(this.now() / 1000)),
       warnings: [...this.problems],
     };
+  }
+
+  /** Add a named part to `status` (netcheck, LAN hosts, ...), computed when status is asked for. */
+  addStatus(name: string, part: () => unknown): void {
+    this.statusParts.set(name, part);
   }
 
   /** Register a callback for WAN address changes (used by netcheck and peer cards). */

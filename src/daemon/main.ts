@@ -6,6 +6,8 @@ import { VERSION } from "../version.ts";
 import { ControlServer } from "./control_server_deno.ts";
 import { Daemon } from "./daemon.ts";
 import { makeDispatch } from "./handlers.ts";
+import { NetcheckService } from "./netcheck_service.ts";
+import { netcheckHandler } from "./netcheck_handler.ts";
 
 export const PUNCHD_HELP = `punchd ${VERSION} — Punch daemon: direct WireGuard between homes
 
@@ -68,7 +70,9 @@ export async function punchdMain(argv: string[]): Promise<number> {
     return 2;
   }
   const daemon = new Daemon({ platform, log });
-  const server = new ControlServer(socket, makeDispatch(daemon));
+  const netcheck = new NetcheckService(daemon);
+  daemon.addStatus("netcheck", () => netcheck.report);
+  const server = new ControlServer(socket, makeDispatch(daemon, [netcheckHandler(netcheck)]));
   try {
     await daemon.setup();
     await daemon.reconcile();
@@ -79,12 +83,16 @@ export async function punchdMain(argv: string[]): Promise<number> {
     return 1;
   }
   daemon.start();
+  await netcheck.start();
   log(`ready on ${socket} (platform ${platform.name})`);
   const stop = Promise.withResolvers<void>();
-  for (const sig of ["SIGTERM", "SIGINT"] as const) Deno.addSignalListener(sig, () => stop.resolve());
+  for (const sig of ["SIGTERM", "SIGINT"] as const) {
+    Deno.addSignalListener(sig, () => stop.resolve());
+  }
   await stop.promise;
   log("stopping");
   await server.close();
+  await netcheck.stop();
   await daemon.stop();
   await platform.close();
   return 0;

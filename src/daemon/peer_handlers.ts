@@ -1,4 +1,4 @@
-import { addPeerChanges, removePeerChanges, type WgPeerModel } from "../uci/mod.ts";
+import { addPeerChanges, removePeerChanges, updatePeerChanges, type WgPeerModel } from "../uci/mod.ts";
 import { UsageError } from "../lib/errors.ts";
 import { parseCidr, parseEndpoint } from "../lib/net.ts";
 import { isKey } from "../wg/keys.ts";
@@ -17,9 +17,17 @@ function findPeer(peers: readonly WgPeerModel[], ref: string): WgPeerModel | und
 export async function peerAdd(d: Daemon, raw: Record<string, unknown>): Promise<unknown> {
   const p = new Params(raw);
   const publicKey = p.str("publicKey").trim();
-  if (!isKey(publicKey)) throw new UsageError(`Cannot add peer: "${publicKey}" is not a WireGuard public key (44 base64 characters)`);
+  if (!isKey(publicKey)) {
+    throw new UsageError(
+      `Cannot add peer: "${publicKey}" is not a WireGuard public key (44 base64 characters)`,
+    );
+  }
   const allowedIps = p.strList("allowedIps") ?? [];
-  if (allowedIps.length === 0) throw new UsageError("Cannot add peer: give its tunnel address with --allowed-ips (e.g. 10.77.0.2/32)");
+  if (allowedIps.length === 0) {
+    throw new UsageError(
+      "Cannot add peer: give its tunnel address with --allowed-ips (e.g. 10.77.0.2/32)",
+    );
+  }
   for (const c of allowedIps) parseCidr(c);
   const endpointText = p.optStr("endpoint");
   const endpoint = endpointText === undefined ? undefined : parseEndpoint(endpointText, 51820);
@@ -33,24 +41,28 @@ export async function peerAdd(d: Daemon, raw: Record<string, unknown>): Promise<
     const existing = findPeer(model.peers, publicKey);
     if (name !== undefined) {
       const clash = findPeer(model.peers, name);
-      if (clash && clash.publicKey !== publicKey) throw new UsageError(`Cannot add peer: the name "${name}" is taken by another peer`);
+      if (clash && clash.publicKey !== publicKey) {
+        throw new UsageError(`Cannot add peer: the name "${name}" is taken by another peer`);
+      }
     }
-    const peer: WgPeerModel = {
-      name: existing?.name ?? "",
-      description: name ?? existing?.description ?? "",
-      publicKey,
-      allowedIps,
-      ...(endpoint ? { endpointHost: endpoint.host, endpointPort: endpoint.port } : existing?.endpointHost ? { endpointHost: existing.endpointHost, ...(existing.endpointPort ? { endpointPort: existing.endpointPort } : {}) } : {}),
-      ...(existing?.presharedKey ? { presharedKey: existing.presharedKey } : {}),
-      persistentKeepalive: MANAGED_KEEPALIVE,
-      routeAllowedIps: true,
-      disabled: false,
-    };
     const sections = await d.network();
-    const changes = [
-      ...(existing ? removePeerChanges(sections, model.name, publicKey) : []),
-      ...addPeerChanges(model.name, peer),
-    ];
+    const changes = existing
+      ? updatePeerChanges(sections, model.name, existing.name, {
+        allowedIps,
+        ...(name !== undefined ? { description: name } : {}),
+        ...(endpoint ? { endpointHost: endpoint.host, endpointPort: endpoint.port } : {}),
+        persistentKeepalive: MANAGED_KEEPALIVE,
+        routeAllowedIps: true,
+        disabled: false,
+      })
+      : addPeerChanges(model.name, {
+        ...(name !== undefined ? { description: name } : {}),
+        publicKey,
+        allowedIps,
+        ...(endpoint ? { endpointHost: endpoint.host, endpointPort: endpoint.port } : {}),
+        persistentKeepalive: MANAGED_KEEPALIVE,
+        routeAllowedIps: true,
+      });
     await d.platform.config.commit("network", changes);
     return { publicKey, updated: existing !== undefined };
   }).then(async (r) => {
@@ -65,8 +77,13 @@ export async function peerRemove(d: Daemon, raw: Record<string, unknown>): Promi
   const removed = await d.exclusive(async () => {
     const { model } = await d.model();
     const peer = findPeer(model.peers, ref);
-    if (!peer) throw new UsageError(`Cannot remove peer "${ref}": no such peer (see punchctl peer list)`);
-    await d.platform.config.commit("network", removePeerChanges(await d.network(), model.name, peer.publicKey));
+    if (!peer) {
+      throw new UsageError(`Cannot remove peer "${ref}": no such peer (see punchctl peer list)`);
+    }
+    await d.platform.config.commit(
+      "network",
+      removePeerChanges(await d.network(), model.name, peer.publicKey),
+    );
     return peer.publicKey;
   });
   await d.reconcile();

@@ -24,21 +24,39 @@ export interface PeerStatus {
 }
 
 /** Join the configured peers with the live `wg show dump`; pure. */
-export function peerStatuses(model: WgInterfaceModel, dump: WgDump | null, nowS: number): PeerStatus[] {
+export function peerStatuses(
+  model: WgInterfaceModel,
+  dump: WgDump | null,
+  nowS: number,
+): PeerStatus[] {
   const live = new Map((dump?.peers ?? []).map((p) => [p.publicKey, p]));
   return model.peers.map((p: WgPeerModel): PeerStatus => {
     const l = live.get(p.publicKey);
     const hs = l?.latestHandshake ?? 0;
     const age = hs > 0 ? Math.max(0, nowS - hs) : undefined;
-    const state: PeerState = p.disabled ? "disabled" : hs === 0 ? "never" : age! < STALE_AFTER_S ? "connected" : "stale";
+    const state: PeerState = p.disabled
+      ? "disabled"
+      : hs === 0
+      ? "never"
+      : age! < STALE_AFTER_S
+      ? "connected"
+      : "stale";
     return {
-      name: p.description || p.name,
+      name: p.description || (p.anonymous ? p.publicKey.slice(0, 8) : p.name),
       ...(p.description ? { description: p.description } : {}),
       publicKey: p.publicKey,
-      ...(p.endpointHost ? { endpoint: `${p.endpointHost.includes(":") ? `[${p.endpointHost}]` : p.endpointHost}:${p.endpointPort ?? 51820}` } : {}),
+      ...(p.endpointHost
+        ? {
+          endpoint: `${p.endpointHost.includes(":") ? `[${p.endpointHost}]` : p.endpointHost}:${
+            p.endpointPort ?? 51820
+          }`,
+        }
+        : {}),
       ...(l?.endpoint ? { liveEndpoint: l.endpoint } : {}),
       allowedIps: p.allowedIps,
-      ...(p.persistentKeepalive !== undefined ? { persistentKeepalive: p.persistentKeepalive } : {}),
+      ...(p.persistentKeepalive !== undefined
+        ? { persistentKeepalive: p.persistentKeepalive }
+        : {}),
       latestHandshake: hs,
       ...(age !== undefined ? { handshakeAgeSec: age } : {}),
       rxBytes: l?.rxBytes ?? 0,

@@ -13,13 +13,38 @@ const SHA_ROUNDS_MAX = 999_999_999;
 
 /** Byte order of the final digest's transposition, three bytes per four characters (Drepper's spec). */
 const SHA256_ORDER = [
-  [0, 10, 20], [21, 1, 11], [12, 22, 2], [3, 13, 23], [24, 4, 14],
-  [15, 25, 5], [6, 16, 26], [27, 7, 17], [18, 28, 8], [9, 19, 29],
+  [0, 10, 20],
+  [21, 1, 11],
+  [12, 22, 2],
+  [3, 13, 23],
+  [24, 4, 14],
+  [15, 25, 5],
+  [6, 16, 26],
+  [27, 7, 17],
+  [18, 28, 8],
+  [9, 19, 29],
 ] as const;
 const SHA512_ORDER = [
-  [0, 21, 42], [22, 43, 1], [44, 2, 23], [3, 24, 45], [25, 46, 4], [47, 5, 26], [6, 27, 48],
-  [28, 49, 7], [50, 8, 29], [9, 30, 51], [31, 52, 10], [53, 11, 32], [12, 33, 54], [34, 55, 13],
-  [56, 14, 35], [15, 36, 57], [37, 58, 16], [59, 17, 38], [18, 39, 60], [40, 61, 19],
+  [0, 21, 42],
+  [22, 43, 1],
+  [44, 2, 23],
+  [3, 24, 45],
+  [25, 46, 4],
+  [47, 5, 26],
+  [6, 27, 48],
+  [28, 49, 7],
+  [50, 8, 29],
+  [9, 30, 51],
+  [31, 52, 10],
+  [53, 11, 32],
+  [12, 33, 54],
+  [34, 55, 13],
+  [56, 14, 35],
+  [15, 36, 57],
+  [37, 58, 16],
+  [59, 17, 38],
+  [18, 39, 60],
+  [40, 61, 19],
   [62, 20, 41],
 ] as const;
 const MD5_ORDER = [[0, 6, 12], [1, 7, 13], [2, 8, 14], [3, 9, 15], [4, 10, 5]] as const;
@@ -55,7 +80,10 @@ function b(d: Uint8Array, i: number): number {
   return d[i]!;
 }
 
-function encodeDigest(d: Uint8Array, order: readonly (readonly [number, number, number])[]): string {
+function encodeDigest(
+  d: Uint8Array,
+  order: readonly (readonly [number, number, number])[],
+): string {
   let s = "";
   for (const [x, y, z] of order) s += to64((b(d, x) << 16) | (b(d, y) << 8) | b(d, z), 4);
   return s;
@@ -66,7 +94,9 @@ function md5Crypt(password: Uint8Array, salt: string): string {
   const s = enc.encode(salt);
   const alt = digest(md5, [password, s, password]);
   const parts: Uint8Array[] = [password, enc.encode(MD5_MAGIC), s];
-  for (let left = password.length; left > 0; left -= 16) parts.push(alt.subarray(0, Math.min(16, left)));
+  for (let left = password.length; left > 0; left -= 16) {
+    parts.push(alt.subarray(0, Math.min(16, left)));
+  }
   // The original's bit loop adds a NUL for set bits and the first password byte otherwise.
   for (let i = password.length; i > 0; i >>>= 1) {
     parts.push((i & 1) ? new Uint8Array(1) : password.subarray(0, 1));

@@ -34,17 +34,181 @@ const PENALTY_N4 = 10;
 
 /** Error-correction codewords per block, index = version (table 9). */
 const EC_PER_BLOCK: Record<QrEcc, readonly number[]> = {
-  L: [0, 7, 10, 15, 20, 26, 18, 20, 24, 30, 18, 20, 24, 26, 30, 22, 24, 28, 30, 28, 28, 28, 28, 30,
-    30, 26, 28, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30],
-  M: [0, 10, 16, 26, 18, 24, 16, 18, 22, 22, 26, 30, 22, 22, 24, 24, 28, 28, 26, 26, 26, 26, 28, 28,
-    28, 28, 28, 28, 28, 28, 28, 28, 28, 28, 28, 28, 28, 28, 28, 28, 28],
+  L: [
+    0,
+    7,
+    10,
+    15,
+    20,
+    26,
+    18,
+    20,
+    24,
+    30,
+    18,
+    20,
+    24,
+    26,
+    30,
+    22,
+    24,
+    28,
+    30,
+    28,
+    28,
+    28,
+    28,
+    30,
+    30,
+    26,
+    28,
+    30,
+    30,
+    30,
+    30,
+    30,
+    30,
+    30,
+    30,
+    30,
+    30,
+    30,
+    30,
+    30,
+    30,
+  ],
+  M: [
+    0,
+    10,
+    16,
+    26,
+    18,
+    24,
+    16,
+    18,
+    22,
+    22,
+    26,
+    30,
+    22,
+    22,
+    24,
+    24,
+    28,
+    28,
+    26,
+    26,
+    26,
+    26,
+    28,
+    28,
+    28,
+    28,
+    28,
+    28,
+    28,
+    28,
+    28,
+    28,
+    28,
+    28,
+    28,
+    28,
+    28,
+    28,
+    28,
+    28,
+    28,
+  ],
 };
 /** Number of error-correction blocks, index = version (table 9). */
 const BLOCKS: Record<QrEcc, readonly number[]> = {
-  L: [0, 1, 1, 1, 1, 1, 2, 2, 2, 2, 4, 4, 4, 4, 4, 6, 6, 6, 6, 7, 8, 8, 9, 9, 10, 12, 12, 12, 13,
-    14, 15, 16, 17, 18, 19, 19, 20, 21, 22, 24, 25],
-  M: [0, 1, 1, 1, 2, 2, 4, 4, 4, 5, 5, 5, 8, 9, 9, 10, 10, 11, 13, 14, 16, 17, 17, 18, 20, 21, 23,
-    25, 26, 28, 29, 31, 33, 35, 37, 38, 40, 43, 45, 47, 49],
+  L: [
+    0,
+    1,
+    1,
+    1,
+    1,
+    1,
+    2,
+    2,
+    2,
+    2,
+    4,
+    4,
+    4,
+    4,
+    4,
+    6,
+    6,
+    6,
+    6,
+    7,
+    8,
+    8,
+    9,
+    9,
+    10,
+    12,
+    12,
+    12,
+    13,
+    14,
+    15,
+    16,
+    17,
+    18,
+    19,
+    19,
+    20,
+    21,
+    22,
+    24,
+    25,
+  ],
+  M: [
+    0,
+    1,
+    1,
+    1,
+    2,
+    2,
+    4,
+    4,
+    4,
+    5,
+    5,
+    5,
+    8,
+    9,
+    9,
+    10,
+    10,
+    11,
+    13,
+    14,
+    16,
+    17,
+    17,
+    18,
+    20,
+    21,
+    23,
+    25,
+    26,
+    28,
+    29,
+    31,
+    33,
+    35,
+    37,
+    38,
+    40,
+    43,
+    45,
+    47,
+    49,
+  ],
 };
 
 function at<T>(a: readonly T[], i: number): T {
@@ -259,14 +423,22 @@ function placeCodewords(g: Grid, codewords: Uint8Array): void {
 /** Mask condition for row `i`, column `j` (table 10). */
 function maskHit(mask: number, i: number, j: number): boolean {
   switch (mask) {
-    case 0: return (i + j) % 2 === 0;
-    case 1: return i % 2 === 0;
-    case 2: return j % 3 === 0;
-    case 3: return (i + j) % 3 === 0;
-    case 4: return (Math.floor(i / 2) + Math.floor(j / 3)) % 2 === 0;
-    case 5: return ((i * j) % 2) + ((i * j) % 3) === 0;
-    case 6: return (((i * j) % 2) + ((i * j) % 3)) % 2 === 0;
-    default: return (((i + j) % 2) + ((i * j) % 3)) % 2 === 0;
+    case 0:
+      return (i + j) % 2 === 0;
+    case 1:
+      return i % 2 === 0;
+    case 2:
+      return j % 3 === 0;
+    case 3:
+      return (i + j) % 3 === 0;
+    case 4:
+      return (Math.floor(i / 2) + Math.floor(j / 3)) % 2 === 0;
+    case 5:
+      return ((i * j) % 2) + ((i * j) % 3) === 0;
+    case 6:
+      return (((i * j) % 2) + ((i * j) % 3)) % 2 === 0;
+    default:
+      return (((i + j) % 2) + ((i * j) % 3)) % 2 === 0;
   }
 }
 
@@ -278,25 +450,28 @@ function applyMask(g: Grid, mask: number): void {
   }
 }
 
-/** Penalty of one row or column: N1 runs and N3 finder-like patterns (outside counts as light). */
+/**
+ * Penalty of one row or column: N1 for long runs, N3 for a dark 1:1:3:1:1 pattern (at any scale)
+ * with a light run of at least four units, or the quiet zone, on one side (as qrencode 4.1 counts).
+ */
 function linePenalty(line: boolean[]): number {
-  let p = 0;
-  let run = 0;
-  for (let i = 0; i <= line.length; i++) {
-    if (i < line.length && i > 0 && line[i] === line[i - 1]) run++;
-    else {
-      if (run >= 5) p += PENALTY_N1 + run - 5;
-      run = 1;
-    }
+  const runs: number[] = [];
+  const firstDark = line[0] === true;
+  for (let i = 0; i < line.length; i++) {
+    if (i > 0 && line[i] === line[i - 1]) runs[runs.length - 1]!++;
+    else runs.push(1);
   }
-  const padded = [false, false, false, false, ...line, false, false, false, false];
-  const core = [true, false, true, true, true, false, true];
-  for (let i = 0; i + 7 <= padded.length; i++) {
-    if (!core.every((c, k) => padded[i + k] === c)) continue;
-    const lightBefore = i >= 4 && [1, 2, 3, 4].every((k) => !padded[i - k]);
-    const lightAfter = i + 11 <= padded.length && [7, 8, 9, 10].every((k) => !padded[i + k]);
-    if (lightBefore) p += PENALTY_N3;
-    if (lightAfter) p += PENALTY_N3;
+  let p = 0;
+  for (const r of runs) if (r >= 5) p += PENALTY_N1 + r - 5;
+  const isDarkRun = (i: number) => (i % 2 === 0) === firstDark;
+  for (let i = 2; i + 2 < runs.length; i++) {
+    const k = runs[i]! / 3;
+    if (!isDarkRun(i) || !Number.isInteger(k)) continue;
+    if ([i - 2, i - 1, i + 1, i + 2].some((j) => runs[j] !== k)) continue;
+    // A light run that touches the edge continues into the quiet zone.
+    const before = i - 3 <= 0 || runs[i - 3]! >= 4 * k;
+    const after = i + 3 >= runs.length - 1 || runs[i + 3]! >= 4 * k;
+    if (before || after) p += PENALTY_N3;
   }
   return p;
 }
@@ -311,14 +486,15 @@ function penalty(m: boolean[][]): number {
     for (let x = 0; x < n; x++) {
       const c = m[y]![x]!;
       if (c) dark++;
-      if (x + 1 < n && y + 1 < n && c === m[y]![x + 1] && c === m[y + 1]![x] && c === m[y + 1]![x + 1]) {
+      if (
+        x + 1 < n && y + 1 < n && c === m[y]![x + 1] && c === m[y + 1]![x] && c === m[y + 1]![x + 1]
+      ) {
         p += PENALTY_N2;
       }
     }
   }
-  const total = n * n;
-  const k = Math.ceil(Math.abs(dark * 20 - total * 10) / total) - 1;
-  return p + Math.max(0, k) * PENALTY_N4;
+  const percent = Math.round((100 * dark) / (n * n));
+  return p + Math.floor(Math.abs(percent - 50) / 5) * PENALTY_N4;
 }
 
 /**
@@ -344,7 +520,11 @@ export function encodeQr(data: string | Uint8Array, opts: QrOptions = {}): QrCod
       `Cannot encode ${bytes.length} bytes as a QR code up to version ${maxV}: too long, shorten the text`,
     );
   }
-  const codewords = interleave(dataStream(bytes, version, dataCodewords(version, ecc)), version, ecc);
+  const codewords = interleave(
+    dataStream(bytes, version, dataCodewords(version, ecc)),
+    version,
+    ecc,
+  );
   const build = (mask: number): Grid => {
     const g = new Grid(4 * version + 17);
     drawFunctionPatterns(g, version);
@@ -372,7 +552,10 @@ function isDark(qr: QrCode, x: number, y: number): boolean {
  * Render for a terminal with half-block characters, two module rows per text line. By default
  * light modules are drawn as blocks, which reads correctly on a dark terminal background.
  */
-export function qrToText(qr: QrCode, opts: { margin?: number; darkBackground?: boolean } = {}): string {
+export function qrToText(
+  qr: QrCode,
+  opts: { margin?: number; darkBackground?: boolean } = {},
+): string {
   const margin = opts.margin ?? 2;
   const lightInk = opts.darkBackground ?? true;
   const lines: string[] = [];

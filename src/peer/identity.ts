@@ -36,7 +36,9 @@ export function routerKeys(wgPrivateKey: string, signSeed: string): RouterKeys {
 /** A fresh Ed25519 seed in base64 for the router's config (keep it as secret as the WireGuard key). */
 export function newSignSeed(rand: Random): string {
   const seed = rand(KEY_LEN);
-  if (seed.length !== KEY_LEN) throw new RangeError(`Need ${KEY_LEN} random bytes for a signing key`);
+  if (seed.length !== KEY_LEN) {
+    throw new RangeError(`Need ${KEY_LEN} random bytes for a signing key`);
+  }
   return toBase64(seed);
 }
 

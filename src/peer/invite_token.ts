@@ -80,9 +80,13 @@ function macKey(secret: Uint8Array): Uint8Array {
  * @example encodeInvite(content, secret).token // "punch1-q83v..."
  */
 export function encodeInvite(c: InviteContent, secret: Uint8Array): Invite {
-  if (secret.length !== INVITE_SECRET_LEN) throw new RangeError(`Need ${INVITE_SECRET_LEN} secret bytes for an invite`);
+  if (secret.length !== INVITE_SECRET_LEN) {
+    throw new RangeError(`Need ${INVITE_SECRET_LEN} secret bytes for an invite`);
+  }
   const expires = Math.floor(c.expiresAt / 1000);
-  if (!(expires >= 0 && expires <= 0xffffffff)) throw new UsageError(`Cannot encode invite expiry ${c.expiresAt}`);
+  if (!(expires >= 0 && expires <= 0xffffffff)) {
+    throw new UsageError(`Cannot encode invite expiry ${c.expiresAt}`);
+  }
   if (!Number.isInteger(c.controlPort) || c.controlPort < 0 || c.controlPort > 65535) {
     throw new UsageError(`Cannot encode control port "${c.controlPort}": must be 0..65535`);
   }
@@ -95,7 +99,10 @@ export function encodeInvite(c: InviteContent, secret: Uint8Array): Invite {
   writeList(w, c.tunnelAddresses, "tunnel addresses", writeAddress);
   writeList(w, c.lanSubnets, "LAN subnets", writeSubnet);
   const body = w.finish();
-  const bytes = concat([body, mac(macKey(secret), concat([utf8.encode(INVITE_PREFIX), body]), INVITE_MAC_LEN)]);
+  const bytes = concat([
+    body,
+    mac(macKey(secret), concat([utf8.encode(INVITE_PREFIX), body]), INVITE_MAC_LEN),
+  ]);
   return decodeInvite(INVITE_PREFIX + toBase64Url(bytes));
 }
 
@@ -106,8 +113,15 @@ export function createInvite(
   rand: Random,
   ttlMs = DEFAULT_INVITE_TTL_MS,
 ): Invite {
-  if (!(ttlMs > 0)) throw new UsageError(`Cannot make an invite that expires in "${ttlMs}" ms: give a positive time`);
-  return encodeInvite({ ...c, expiresAt: now + ttlMs }, rand(INVITE_SECRET_LEN).slice(0, INVITE_SECRET_LEN));
+  if (!(ttlMs > 0)) {
+    throw new UsageError(
+      `Cannot make an invite that expires in "${ttlMs}" ms: give a positive time`,
+    );
+  }
+  return encodeInvite(
+    { ...c, expiresAt: now + ttlMs },
+    rand(INVITE_SECRET_LEN).slice(0, INVITE_SECRET_LEN),
+  );
 }
 
 /** Token text without spaces and line breaks (as e-mail or chat may wrap it). */
@@ -119,30 +133,44 @@ export function cleanToken(text: string): string {
 export function decodeInvite(text: string): Invite {
   const token = cleanToken(text);
   if (token.startsWith(REPLY_PREFIX)) {
-    throw new ParseError(`This is a reply token, not an invite: run "punchctl accept" with it on the router that made the invite`);
+    throw new ParseError(
+      `This is a reply token, not an invite: run "punchctl accept" with it on the router that made the invite`,
+    );
   }
   if (!token.startsWith(INVITE_PREFIX)) {
-    throw new ParseError(`Cannot read invite "${token.slice(0, 16)}…": it must start with "${INVITE_PREFIX}"; copy the whole token`);
+    throw new ParseError(
+      `Cannot read invite "${
+        token.slice(0, 16)
+      }…": it must start with "${INVITE_PREFIX}"; copy the whole token`,
+    );
   }
   let bytes: Uint8Array;
   try {
     bytes = fromBase64Url(token.slice(INVITE_PREFIX.length));
   } catch {
-    throw new ParseError(`Cannot read invite: it has characters that are not in a token; copy it again`);
+    throw new ParseError(
+      `Cannot read invite: it has characters that are not in a token; copy it again`,
+    );
   }
   if (bytes.length < MIN_BYTES) {
-    throw new RangeError(`Cannot read invite: it is cut short (${bytes.length} bytes); copy the whole token`);
+    throw new RangeError(
+      `Cannot read invite: it is cut short (${bytes.length} bytes); copy the whole token`,
+    );
   }
   const body = bytes.subarray(0, bytes.length - INVITE_MAC_LEN);
   const secret = body.slice(0, INVITE_SECRET_LEN);
   const want = mac(macKey(secret), concat([utf8.encode(INVITE_PREFIX), body]), INVITE_MAC_LEN);
   if (!macEqual(want, bytes.subarray(body.length))) {
-    throw new ParseError(`Invite token is damaged or was altered (its check failed): copy it again, or ask the inviter for a new one`);
+    throw new ParseError(
+      `Invite token is damaged or was altered (its check failed): copy it again, or ask the inviter for a new one`,
+    );
   }
   const r = new Reader(body);
   r.skip(INVITE_SECRET_LEN);
   const wg = readBytes(r, KEY_LEN), sign = readBytes(r, KEY_LEN);
-  if (!ed25519.utils.isValidPublicKey(sign, false)) throw new ParseError(`Cannot read invite: the signing key is not a valid Ed25519 key`);
+  if (!ed25519.utils.isValidPublicKey(sign, false)) {
+    throw new ParseError(`Cannot read invite: the signing key is not a valid Ed25519 key`);
+  }
   const expiresAt = r.u32() * 1000, controlPort = r.u16();
   const name = readName(r, "router name");
   const endpoints = readList(r, "endpoints", readEndpoint);
@@ -170,7 +198,12 @@ export function parseInvite(text: string, now: number): Invite {
   const inv = decodeInvite(text);
   if (now >= inv.expiresAt) {
     const who = inv.name === "" ? "the inviter" : `"${inv.name}"`;
-    throw new PeerError("expired", `Invite expired at ${new Date(inv.expiresAt).toISOString()}: ask ${who} for a new one (punchctl invite)`);
+    throw new PeerError(
+      "expired",
+      `Invite expired at ${
+        new Date(inv.expiresAt).toISOString()
+      }: ask ${who} for a new one (punchctl invite)`,
+    );
   }
   return inv;
 }

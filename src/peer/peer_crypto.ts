@@ -19,7 +19,12 @@ export function hash(...parts: Uint8Array[]): Uint8Array {
 }
 
 /** HKDF-SHA256 with a text label as `info`. */
-export function derive(ikm: Uint8Array, salt: Uint8Array | undefined, label: string, length: number): Uint8Array {
+export function derive(
+  ikm: Uint8Array,
+  salt: Uint8Array | undefined,
+  label: string,
+  length: number,
+): Uint8Array {
   return hkdf(sha256, ikm, salt, utf8.encode(label), length);
 }
 

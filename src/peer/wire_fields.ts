@@ -24,8 +24,17 @@ export const MAX_NAME = 63;
 
 const EP_V4 = 4, EP_V6 = 6, EP_DNS = 0x64; // endpoint kinds: IPv4, IPv6, DNS name ("d")
 const V6_PREFIX_BASE = 64; // prefix byte: 0..32 = IPv4 /n, 64..192 = IPv6 /(n-64)
-const DNS_NAME = /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$/;
+const DNS_NAME =
+  /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$/;
 const fatal = new TextDecoder("utf-8", { fatal: true });
+
+function hasControl(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x20 || c === 0x7f) return true;
+  }
+  return false;
+}
 
 function badInput(what: string, value: string, why: string): never {
   throw new UsageError(`Cannot encode ${what} "${value}": ${why}`);
@@ -34,8 +43,12 @@ function badInput(what: string, value: string, why: string): never {
 /** Write a length-prefixed name; refuses control characters and names over `MAX_NAME` bytes. */
 export function writeName(w: Writer, name: string, what = "name"): void {
   const b = new TextEncoder().encode(name);
-  if (b.length > MAX_NAME) badInput(what, name, `longer than ${MAX_NAME} bytes; pick a shorter one`);
-  if (/[\u0000-\u001f\u007f]/.test(name)) badInput(what, name, "control characters are not allowed");
+  if (b.length > MAX_NAME) {
+    badInput(what, name, `longer than ${MAX_NAME} bytes; pick a shorter one`);
+  }
+  if (hasControl(name)) {
+    badInput(what, name, "control characters are not allowed");
+  }
   w.u8(b.length).bytes(b);
 }
 
@@ -48,12 +61,16 @@ export function readName(r: Reader, what = "name"): string {
   } catch {
     throw new ParseError(`Cannot read ${what}: not UTF-8`);
   }
-  if (/[\u0000-\u001f\u007f]/.test(s)) throw new ParseError(`Cannot read ${what} "${s}": control characters`);
+  if (hasControl(s)) {
+    throw new ParseError(`Cannot read ${what} "${s}": control characters`);
+  }
   return s;
 }
 
 function writeCount(w: Writer, n: number, what: string): void {
-  if (n > MAX_LIST) throw new UsageError(`Cannot encode ${n} ${what}: at most ${MAX_LIST} fit; drop some`);
+  if (n > MAX_LIST) {
+    throw new UsageError(`Cannot encode ${n} ${what}: at most ${MAX_LIST} fit; drop some`);
+  }
   w.u8(n);
 }
 
@@ -112,7 +129,9 @@ function prefixByte(c: Cidr): number {
 function readPrefixByte(r: Reader, what: string): { family: 4 | 6; prefix: number } {
   const b = r.u8();
   if (b <= 32) return { family: 4, prefix: b };
-  if (b >= V6_PREFIX_BASE && b <= V6_PREFIX_BASE + 128) return { family: 6, prefix: b - V6_PREFIX_BASE };
+  if (b >= V6_PREFIX_BASE && b <= V6_PREFIX_BASE + 128) {
+    return { family: 6, prefix: b - V6_PREFIX_BASE };
+  }
   throw new ParseError(`Cannot read ${what}: bad prefix byte ${b}`);
 }
 
@@ -153,7 +172,12 @@ export function readSubnet(r: Reader): string {
 }
 
 /** Write a counted list with `item` (at most `MAX_LIST` entries). */
-export function writeList<T>(w: Writer, items: readonly T[], what: string, item: (w: Writer, x: T) => void): void {
+export function writeList<T>(
+  w: Writer,
+  items: readonly T[],
+  what: string,
+  item: (w: Writer, x: T) => void,
+): void {
   writeCount(w, items.length, what);
   for (const x of items) item(w, x);
 }
@@ -172,5 +196,7 @@ export function readBytes(r: Reader, n: number): Uint8Array {
 
 /** Bytes left over after a complete structure are malformed, not truncated. */
 export function expectEnd(r: Reader, what: string): void {
-  if (r.remaining !== 0) throw new ParseError(`Cannot read ${what}: ${r.remaining} unexpected bytes at the end`);
+  if (r.remaining !== 0) {
+    throw new ParseError(`Cannot read ${what}: ${r.remaining} unexpected bytes at the end`);
+  }
 }

@@ -32,14 +32,22 @@ export function crc32(data: Uint8Array, crc = 0): number {
   return ~c >>> 0;
 }
 
+/** XFL values: 2 = maximum compression (`gzip -9`), 0 = other levels. */
+export const XFL_DEFAULT = 0;
+export const XFL_BEST = 2;
+
 /**
  * Wraps a raw deflate stream as one gzip member with `gzip -n`'s header: no name, mtime 0,
- * XFL 0, OS 3 (Unix).
+ * XFL (0, or 2 for level 9), OS 3 (Unix).
  * @example gzipWrap(await deflateRaw(data), data)
  */
-export function gzipWrap(deflated: Uint8Array, original: Uint8Array): Uint8Array {
+export function gzipWrap(
+  deflated: Uint8Array,
+  original: Uint8Array,
+  xfl = XFL_DEFAULT,
+): Uint8Array {
   const out = new Uint8Array(10 + deflated.length + 8);
-  out.set([ID1, ID2, CM_DEFLATE, 0, 0, 0, 0, 0, 0, OS_UNIX]);
+  out.set([ID1, ID2, CM_DEFLATE, 0, 0, 0, 0, 0, xfl, OS_UNIX]);
   out.set(deflated, 10);
   const v = new DataView(out.buffer);
   v.setUint32(10 + deflated.length, crc32(original), true);
@@ -48,8 +56,12 @@ export function gzipWrap(deflated: Uint8Array, original: Uint8Array): Uint8Array
 }
 
 /** gzip-compresses bytes with the given deflater, deterministic like `gzip -n`. */
-export async function gzip(data: Uint8Array, deflate: DeflateRaw): Promise<Uint8Array> {
-  return gzipWrap(await deflate(data), data);
+export async function gzip(
+  data: Uint8Array,
+  deflate: DeflateRaw,
+  xfl = XFL_DEFAULT,
+): Promise<Uint8Array> {
+  return gzipWrap(await deflate(data), data, xfl);
 }
 
 /**
@@ -57,7 +69,9 @@ export async function gzip(data: Uint8Array, deflate: DeflateRaw): Promise<Uint8
  * when truncated, `ParseError` when it is not gzip.
  */
 export function gzipUnwrap(gz: Uint8Array): { body: Uint8Array; crc: number; size: number } {
-  if (gz.length < 18) throw new RangeError(`Truncated gzip: ${gz.length} bytes is shorter than a header and trailer`);
+  if (gz.length < 18) {
+    throw new RangeError(`Truncated gzip: ${gz.length} bytes is shorter than a header and trailer`);
+  }
   if (gz[0] !== ID1 || gz[1] !== ID2 || gz[2] !== CM_DEFLATE) {
     throw new ParseError("Cannot read gzip: the magic bytes 1f 8b 08 are missing");
   }

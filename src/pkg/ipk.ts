@@ -30,7 +30,9 @@ export function ipkControl(meta: PackageMeta, installedSize: number): string {
     ["Installed-Size", String(installedSize)],
     ["Description", meta.description.trim().split("\n").join("\n ")],
   ];
-  return fields.filter(([, v]) => v !== undefined && v !== "").map(([k, v]) => `${k}: ${v}\n`).join("");
+  return fields.filter(([, v]) => v !== undefined && v !== "").map(([k, v]) => `${k}: ${v}\n`).join(
+    "",
+  );
 }
 
 /** A built package: its bytes, conventional file name and the `Installed-Size` it declares. */
@@ -44,35 +46,65 @@ export interface BuiltIpk {
  * Builds an .ipk from metadata and a payload tree (paths relative to `/`).
  * @example await buildIpk(meta, [{ kind: "file", path: "etc/config/punch", mode: 0o644, data }], deflateRaw)
  */
-export async function buildIpk(meta: PackageMeta, tree: readonly TreeEntry[], deflate: DeflateRaw): Promise<BuiltIpk> {
+export async function buildIpk(
+  meta: PackageMeta,
+  tree: readonly TreeEntry[],
+  deflate: DeflateRaw,
+  opts: { xfl?: number } = {},
+): Promise<BuiltIpk> {
   checkMeta(meta);
   const tarOpts = { mtime: meta.sourceDateEpoch };
   const dataTar = writeTar(tree, tarOpts);
   const installedSize = dataTar.length;
   const control: TreeEntry[] = [
     { kind: "dir", path: "", mode: 0o755 },
-    { kind: "file", path: "control", mode: 0o644, data: utf8.encode(ipkControl(meta, installedSize)) },
+    {
+      kind: "file",
+      path: "control",
+      mode: 0o644,
+      data: utf8.encode(ipkControl(meta, installedSize)),
+    },
     { kind: "file", path: "postinst", mode: 0o755, data: utf8.encode(ipkPostinst()) },
     { kind: "file", path: "prerm", mode: 0o755, data: utf8.encode(ipkPrerm()) },
   ];
   if (meta.conffiles.length > 0) {
     const sorted = [...meta.conffiles].sort();
-    control.push({ kind: "file", path: "conffiles", mode: 0o644, data: utf8.encode(sorted.map((c) => `${c}\n`).join("")) });
+    control.push({
+      kind: "file",
+      path: "conffiles",
+      mode: 0o644,
+      data: utf8.encode(sorted.map((c) => `${c}\n`).join("")),
+    });
   }
   if (meta.postinst !== undefined) {
-    control.push({ kind: "file", path: "postinst-pkg", mode: 0o755, data: utf8.encode(meta.postinst) });
+    control.push({
+      kind: "file",
+      path: "postinst-pkg",
+      mode: 0o755,
+      data: utf8.encode(meta.postinst),
+    });
   }
   if (meta.prerm !== undefined) {
     control.push({ kind: "file", path: "prerm-pkg", mode: 0o755, data: utf8.encode(meta.prerm) });
   }
   const outer: TreeEntry[] = [
     { kind: "file", path: "debian-binary", mode: 0o644, data: utf8.encode("2.0\n") },
-    { kind: "file", path: "data.tar.gz", mode: 0o644, data: await gzip(dataTar, deflate) },
-    { kind: "file", path: "control.tar.gz", mode: 0o644, data: await gzip(writeTar(control, tarOpts), deflate) },
+    {
+      kind: "file",
+      path: "data.tar.gz",
+      mode: 0o644,
+      data: await gzip(dataTar, deflate, opts.xfl),
+    },
+    {
+      kind: "file",
+      path: "control.tar.gz",
+      mode: 0o644,
+      data: await gzip(writeTar(control, tarOpts), deflate, opts.xfl),
+    },
   ];
   const outerTar = writeTar(outer, tarOpts, { addParents: false });
   return {
-    bytes: await gzip(outerTar, deflate),
+    bytes: await gzip(outerTar, deflate, opts.xfl),
     fileName: `${meta.name}_${meta.version}_${meta.arch}.ipk`,
     installedSize,
   };
@@ -100,7 +132,9 @@ export function parseControl(text: string): Map<string, string> {
       return;
     }
     const m = /^([A-Za-z0-9-]+):\s*(.*)$/.exec(line);
-    if (m === null) throw new ParseError(`Cannot read control line "${line}": expected "Field: value"`, i + 1);
+    if (m === null) {
+      throw new ParseError(`Cannot read control line "${line}": expected "Field: value"`, i + 1);
+    }
     last = m[1]!;
     fields.set(last, m[2]!);
   });

@@ -26,6 +26,11 @@ export interface WireguardBackend {
 export interface FirewallBackend {
   /** Admit UDP to `port` from the WAN side (null removes the rule). */
   allowWanUdp(name: string, port: number | null): Promise<void>;
+  /**
+   * Put the tunnel interface in its own zone: input from it accepted, forwarding to and from
+   * the LAN device (null removes the zone).
+   */
+  allowTunnel(ifname: string | null, lanDevice: string | null): Promise<void>;
   /** Replace the nftables text Punch keeps under `name` (null removes it). */
   setRules(name: string, nft: string | null): Promise<void>;
 }

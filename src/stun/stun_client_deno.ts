@@ -26,6 +26,7 @@ type Waiter = (r: StunResult) => void;
 export class StunSocket {
   private readonly client: StunClient;
   private readonly waiters = new Map<string, Waiter>();
+  private readonly via = new Map<string, Deno.DatagramConn>();
   private pumping = false;
   private closed = false;
   private recv: Promise<[Uint8Array, Deno.Addr]> | null = null;
@@ -50,11 +51,16 @@ export class StunSocket {
     return { host: a.hostname, port: a.port };
   }
 
-  /** Send a Binding request to `to` and wait for its response (or the policy's timeout). */
+  /**
+   * Send a Binding request to `to` and wait for its response (or the policy's timeout). With `via`,
+   * the request leaves from that other socket but the response is awaited here (RESPONSE-PORT
+   * probes, RFC 5780 §4.6), so this socket's NAT mapping is not refreshed by the request.
+   */
   request(
     to: Endpoint,
     fields: StunFields = {},
     policy?: Partial<RetransmitPolicy>,
+    via?: StunSocket,
   ): Promise<StunResult> {
     if (this.closed) return Promise.resolve({ ok: false, error: "Socket is closed" });
     const tid = crypto.getRandomValues(new Uint8Array(12));
@@ -65,6 +71,7 @@ export class StunSocket {
       fingerprint: true,
     });
     const id = this.client.begin(tid, to, bytes, performance.now(), policy);
+    if (via) this.via.set(id, via.conn);
     const done = new Promise<StunResult>((resolve) => this.waiters.set(id, resolve));
     void this.pump();
     return done;
@@ -113,6 +120,7 @@ export class StunSocket {
         if (res) {
           const w = this.waiters.get(res.id);
           this.waiters.delete(res.id);
+          this.via.delete(res.id);
           w?.({
             ok: true,
             message: res.message,
@@ -129,13 +137,18 @@ export class StunSocket {
 
   private async act(a: ClientAction): Promise<void> {
     if (a.kind === "timeout") {
+      this.via.delete(a.id);
       const w = this.waiters.get(a.id);
       this.waiters.delete(a.id);
       w?.({ ok: false, error: `No response after ${a.sends} sends` });
       return;
     }
     try {
-      await this.conn.send(a.bytes, { transport: "udp", hostname: a.to.host, port: a.to.port });
+      await (this.via.get(a.id) ?? this.conn).send(a.bytes, {
+        transport: "udp",
+        hostname: a.to.host,
+        port: a.to.port,
+      });
     } catch (e) {
       // ENETUNREACH and friends: retransmissions may still succeed once a route appears.
       if (this.closed) return;

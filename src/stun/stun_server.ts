@@ -23,6 +23,7 @@ export interface ResponderReply {
 /** Attributes this responder understands in a request (RFC 8489 §6.3.1 asks for 420 otherwise). */
 const UNDERSTOOD = new Set([
   C.ATTR_CHANGE_REQUEST,
+  C.ATTR_RESPONSE_PORT,
   C.ATTR_SOFTWARE,
   C.ATTR_FINGERPRINT,
   C.ATTR_PADDING,
@@ -120,7 +121,9 @@ export class StunResponder {
         ...soft,
         fingerprint: true,
       });
-    return { from: origin, to: peer, bytes: bytesOut };
+    // RFC 5780 §6.1: RESPONSE-PORT redirects the reply to another port of the same IP (never another IP).
+    const to = req.responsePort === undefined ? peer : { host: peer.host, port: req.responsePort };
+    return { from: origin, to, bytes: bytesOut };
   }
 
   private error(

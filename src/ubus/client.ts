@@ -6,9 +6,16 @@
 // (libubus-obj.c `ubus_add_object`) and registered with INVOKE on object 1 method
 // "register" {object, pattern} (libubus.c:238); ubusd then sends INVOKE peer 0,
 // OBJID = our object, METHOD = event id, DATA = event data (ubusd_event.c:114,199).
-import { type BlobmsgField, type BlobmsgJson, type BlobmsgValue, fieldsOf, fieldsToObject } from "./blobmsg.ts";
+import {
+  blobmsg,
+  type BlobmsgField,
+  type BlobmsgJson,
+  type BlobmsgValue,
+  fieldsOf,
+  fieldsToObject,
+} from "./blobmsg.ts";
 import { MsgType, Status, UBUS_SYSTEM_OBJECT_EVENT } from "./constants.ts";
-import { ubusError, UbusError } from "./errors.ts";
+import { UbusError, ubusError } from "./errors.ts";
 import { encodeMessage, type MessageAttrs, type Signature, type UbusMessage } from "./message.ts";
 
 /** One object as LOOKUP reports it. */
@@ -43,6 +50,13 @@ export class UbusClientCore {
   private readonly eventObjects = new Map<number, UbusEventHandler>();
   private closedWith: Error | null = null;
   private helloWaiters: Array<(id: number) => void> = [];
+  /** Called whenever the outbox gains a message (a transport drains it then). */
+  onOutput: (() => void) | null = null;
+
+  private queue(bytes: Uint8Array): void {
+    this.outbox.push(bytes);
+    this.onOutput?.();
+  }
 
   /** Messages to write to the socket, oldest first; empties the outbox. */
   drain(): Uint8Array[] {
@@ -90,16 +104,34 @@ export class UbusClientCore {
     if (this.closedWith) return Promise.reject(this.closedWith);
     this.seq = (this.seq + 1) & 0xffff;
     const seq = this.seq;
-    this.outbox.push(encodeMessage({ type, seq, peer, attrs }));
-    return new Promise((resolve, reject) => {
-      this.pending.set(`${seq}/${peer}`, { what, deadline: now + timeoutMs, data: [], resolve, reject });
+    const p = new Promise<UbusMessage[]>((resolve, reject) => {
+      this.pending.set(`${seq}/${peer}`, {
+        what,
+        deadline: now + timeoutMs,
+        data: [],
+        resolve,
+        reject,
+      });
     });
+    this.queue(encodeMessage({ type, seq, peer, attrs }));
+    return p;
   }
 
   /** LOOKUP one path, a prefix ending in `*`, or everything (no path). */
-  async lookup(path: string | undefined, now: number, timeoutMs = DEFAULT_TIMEOUT_MS): Promise<UbusObjectInfo[]> {
+  async lookup(
+    path: string | undefined,
+    now: number,
+    timeoutMs = DEFAULT_TIMEOUT_MS,
+  ): Promise<UbusObjectInfo[]> {
     const attrs: MessageAttrs = path === undefined ? {} : { objpath: path };
-    const msgs = await this.request(MsgType.LOOKUP, 0, attrs, `ubus lookup "${path ?? "*"}"`, now, timeoutMs);
+    const msgs = await this.request(
+      MsgType.LOOKUP,
+      0,
+      attrs,
+      `ubus lookup "${path ?? "*"}"`,
+      now,
+      timeoutMs,
+    );
     const out: UbusObjectInfo[] = [];
     for (const m of msgs) {
       const a = m.attrs;
@@ -120,11 +152,17 @@ export class UbusClientCore {
   ): Promise<{ [key: string]: BlobmsgJson }[]> {
     const attrs: MessageAttrs = { objid, method, data: fieldsOf(args) };
     const msgs = await this.request(MsgType.INVOKE, objid, attrs, what, now, timeoutMs);
-    return msgs.filter((m) => m.attrs.data).map((m) => fieldsToObject(m.attrs.data as BlobmsgField[]));
+    return msgs.filter((m) => m.attrs.data).map((m) =>
+      fieldsToObject(m.attrs.data as BlobmsgField[])
+    );
   }
 
   /** Add an anonymous object that receives events; resolves with its id. */
-  async addEventObject(handler: UbusEventHandler, now: number, timeoutMs = DEFAULT_TIMEOUT_MS): Promise<number> {
+  async addEventObject(
+    handler: UbusEventHandler,
+    now: number,
+    timeoutMs = DEFAULT_TIMEOUT_MS,
+  ): Promise<number> {
     const msgs = await this.request(MsgType.ADD_OBJECT, 0, {}, "ubus add object", now, timeoutMs);
     const id = msgs.find((m) => m.attrs.objid !== undefined)?.attrs.objid;
     if (id === undefined) throw ubusError(Status.NO_DATA, "ubus add object");
@@ -135,19 +173,81 @@ export class UbusClientCore {
   /** REMOVE_OBJECT (libubus-obj.c `ubus_remove_object`): stop serving/listening on `id`. */
   async removeObject(id: number, now: number, timeoutMs = DEFAULT_TIMEOUT_MS): Promise<void> {
     this.eventObjects.delete(id);
-    await this.request(MsgType.REMOVE_OBJECT, 0, { objid: id }, "ubus remove object", now, timeoutMs);
+    await this.request(
+      MsgType.REMOVE_OBJECT,
+      0,
+      { objid: id },
+      "ubus remove object",
+      now,
+      timeoutMs,
+    );
   }
 
-  /** Listen for events matching `pattern` ("network.interface", or a prefix ending in `*`). */
-  async registerEvent(pattern: string, handler: UbusEventHandler, now: number, timeoutMs = DEFAULT_TIMEOUT_MS): Promise<number> {
+  /**
+   * Watch object `target`'s notifications (libubus-sub.c `ubus_subscribe`): add an anonymous
+   * subscriber object, then SUBSCRIBE {OBJID: it, TARGET: target}. netifd notifies
+   * "interface.update" / "interface.down" this way (netifd ubus.c:1251).
+   */
+  async subscribeObject(
+    target: number,
+    handler: UbusEventHandler,
+    now: number,
+    timeoutMs = DEFAULT_TIMEOUT_MS,
+  ): Promise<number> {
     const id = await this.addEventObject(handler, now, timeoutMs);
-    await this.invoke(UBUS_SYSTEM_OBJECT_EVENT, "register", { object: id, pattern }, now, timeoutMs, `ubus listen "${pattern}"`);
+    try {
+      await this.request(
+        MsgType.SUBSCRIBE,
+        0,
+        { objid: id, target },
+        `ubus subscribe ${target}`,
+        now,
+        timeoutMs,
+      );
+    } catch (e) {
+      this.eventObjects.delete(id);
+      throw e;
+    }
+    return id;
+  }
+
+  /** Called when ubusd says a watched object went away (UNSUBSCRIBE: our object, target). */
+  onUnsubscribe: ((objid: number, target: number) => void) | null = null;
+
+  /** Listen for events matching `pattern` ("network.interface", or a prefix ending in `*`). */
+  async registerEvent(
+    pattern: string,
+    handler: UbusEventHandler,
+    now: number,
+    timeoutMs = DEFAULT_TIMEOUT_MS,
+  ): Promise<number> {
+    const id = await this.addEventObject(handler, now, timeoutMs);
+    await this.invoke(
+      UBUS_SYSTEM_OBJECT_EVENT,
+      "register",
+      { object: blobmsg.int32(id), pattern },
+      now,
+      timeoutMs,
+      `ubus listen "${pattern}"`,
+    );
     return id;
   }
 
   /** Send an event (libubus.c `ubus_send_event`: INVOKE object 1 "send" {id, data}). */
-  async sendEvent(id: string, data: { readonly [key: string]: BlobmsgValue }, now: number, timeoutMs = DEFAULT_TIMEOUT_MS): Promise<void> {
-    await this.invoke(UBUS_SYSTEM_OBJECT_EVENT, "send", { id, data }, now, timeoutMs, `ubus send "${id}"`);
+  async sendEvent(
+    id: string,
+    data: { readonly [key: string]: BlobmsgValue },
+    now: number,
+    timeoutMs = DEFAULT_TIMEOUT_MS,
+  ): Promise<void> {
+    await this.invoke(
+      UBUS_SYSTEM_OBJECT_EVENT,
+      "send",
+      { id, data },
+      now,
+      timeoutMs,
+      `ubus send "${id}"`,
+    );
   }
 
   /** Feed one message received from ubusd. */
@@ -174,6 +274,11 @@ export class UbusClientCore {
       case MsgType.INVOKE:
         this.onInvoke(m);
         return;
+      case MsgType.UNSUBSCRIBE:
+        if (m.attrs.objid !== undefined && m.attrs.target !== undefined) {
+          this.onUnsubscribe?.(m.attrs.objid, m.attrs.target);
+        }
+        return;
     }
   }
 
@@ -183,8 +288,9 @@ export class UbusClientCore {
     const handler = this.eventObjects.get(objid);
     let status: number = Status.OK;
     if (!handler) status = Status.NOT_FOUND;
-    else if (m.attrs.method === undefined || m.attrs.data === undefined) status = Status.INVALID_ARGUMENT;
-    else {
+    else if (m.attrs.method === undefined || m.attrs.data === undefined) {
+      status = Status.INVALID_ARGUMENT;
+    } else {
       try {
         handler(m.attrs.method, fieldsToObject(m.attrs.data));
       } catch {
@@ -193,7 +299,9 @@ export class UbusClientCore {
     }
     if (m.attrs.noReply && handler) return;
     // libubus-req.c:199 ubus_complete_deferred_request: STATUS, then OBJID
-    this.outbox.push(encodeMessage({ type: MsgType.STATUS, seq: m.seq, peer: m.peer, attrs: { status, objid } }));
+    this.queue(
+      encodeMessage({ type: MsgType.STATUS, seq: m.seq, peer: m.peer, attrs: { status, objid } }),
+    );
   }
 }
 

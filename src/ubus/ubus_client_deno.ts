@@ -1,7 +1,13 @@
 // Deno transport for UbusClientCore: a Unix stream socket to ubusd, a read loop, request
 // timers, and reconnect with bounded exponential backoff that re-registers event listeners.
 import type { BlobmsgJson, BlobmsgValue } from "./blobmsg.ts";
-import { DEFAULT_TIMEOUT_MS, type UbusClientCore as Core, UbusClientCore, type UbusEventHandler, type UbusObjectInfo } from "./client.ts";
+import {
+  DEFAULT_TIMEOUT_MS,
+  UbusClientCore,
+  type UbusClientCore as Core,
+  type UbusEventHandler,
+  type UbusObjectInfo,
+} from "./client.ts";
 import { Status, UBUS_DEFAULT_SOCKET } from "./constants.ts";
 import { UbusDeframer } from "./deframer.ts";
 import { ubusError } from "./errors.ts";
@@ -29,6 +35,8 @@ export interface CallOptions {
 }
 
 interface Subscription {
+  /** An event pattern, or the path of a watched object. */
+  kind: "event" | "object";
   pattern: string;
   handler: UbusEventHandler;
   active: boolean;
@@ -41,6 +49,7 @@ export class UbusClient {
   private conn: Deno.UnixConn | null = null;
   private closed = false;
   private reconnecting = false;
+  private readonly sleepers = new Set<() => void>();
   private timer: number | undefined;
   private writing: Promise<void> = Promise.resolve();
   private readyWaiters: Array<() => void> = [];
@@ -55,7 +64,10 @@ export class UbusClient {
    * Connect to ubusd and wait for its HELLO.
    * @example const ubus = await UbusClient.connect(); await ubus.call("system", "board");
    */
-  static async connect(path = UBUS_DEFAULT_SOCKET, opts: UbusClientOptions = {}): Promise<UbusClient> {
+  static async connect(
+    path = UBUS_DEFAULT_SOCKET,
+    opts: UbusClientOptions = {},
+  ): Promise<UbusClient> {
     const c = new UbusClient(path, opts);
     await c.open();
     return c;
@@ -73,9 +85,13 @@ export class UbusClient {
 
   private async open(): Promise<void> {
     const conn = await Deno.connect({ transport: "unix", path: this.path }).catch((e) => {
-      throw ubusError(Status.CONNECTION_FAILED, `Connect to ubus socket "${this.path}" (${e instanceof Error ? e.message : e})`);
+      throw ubusError(
+        Status.CONNECTION_FAILED,
+        `Connect to ubus socket "${this.path}" (${e instanceof Error ? e.message : e})`,
+      );
     });
     const core = new UbusClientCore();
+    core.onOutput = () => this.core === core && this.flush();
     this.core = core;
     this.conn = conn;
     void this.readLoop(conn, core);
@@ -83,14 +99,21 @@ export class UbusClient {
     const id = await Promise.race([
       core.hello(),
       new Promise<never>((_, rej) => {
-        t = setTimeout(() => rej(ubusError(Status.TIMEOUT, `Wait for HELLO on "${this.path}"`)), this.timeoutMs);
+        t = setTimeout(
+          () => rej(ubusError(Status.TIMEOUT, `Wait for HELLO on "${this.path}"`)),
+          this.timeoutMs,
+        );
       }),
     ]).finally(() => clearTimeout(t));
+    core.onUnsubscribe = (objid) => {
+      const s = this.subs.find((x) => x.objectId === objid);
+      if (s) void this.rewatch(core, s);
+    };
     for (const s of this.subs) {
       s.active = false;
-      const reg = core.registerEvent(s.pattern, s.handler, Date.now(), this.timeoutMs);
-      this.flush();
-      s.objectId = await reg;
+      if (s.kind === "event") {
+        s.objectId = await core.registerEvent(s.pattern, s.handler, Date.now(), this.timeoutMs);
+      } else await this.attach(core, s);
       s.active = true;
     }
     this.opts.onConnect?.(id);
@@ -118,7 +141,9 @@ export class UbusClient {
     if (this.core !== core) return;
     this.conn = null;
     this.opts.onDisconnect?.(reason);
-    if (!this.closed && !this.reconnecting && this.opts.reconnect !== false) void this.reconnectLoop();
+    if (!this.closed && !this.reconnecting && this.opts.reconnect !== false) {
+      void this.reconnectLoop();
+    }
   }
 
   private async reconnectLoop(): Promise<void> {
@@ -129,7 +154,7 @@ export class UbusClient {
     this.reconnecting = true;
     try {
       for (let attempt = 0; attempt < limit && !this.closed; attempt++) {
-        await new Promise((r) => setTimeout(r, delay));
+        await this.sleep(delay);
         if (this.closed) return;
         try {
           await this.open();
@@ -146,6 +171,21 @@ export class UbusClient {
     } finally {
       this.reconnecting = false;
     }
+  }
+
+  /** A delay that `close` cuts short, so no timer outlives the client. */
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const t = setTimeout(() => {
+        this.sleepers.delete(wake);
+        resolve();
+      }, ms);
+      const wake = () => {
+        clearTimeout(t);
+        resolve();
+      };
+      this.sleepers.add(wake);
+    });
   }
 
   private flush(): void {
@@ -173,7 +213,9 @@ export class UbusClient {
   }
 
   private ready(timeoutMs: number, what: string): Promise<void> {
-    if (this.closed) return Promise.reject(ubusError(Status.CONNECTION_FAILED, `${what} on a closed client`));
+    if (this.closed) {
+      return Promise.reject(ubusError(Status.CONNECTION_FAILED, `${what} on a closed client`));
+    }
     if (this.conn && this.core.clientId !== null) return Promise.resolve();
     return new Promise((resolve, reject) => {
       const t = setTimeout(() => {
@@ -188,7 +230,11 @@ export class UbusClient {
     });
   }
 
-  private async run<T>(what: string, timeoutMs: number, f: (core: Core, now: number) => Promise<T>): Promise<T> {
+  private async run<T>(
+    what: string,
+    timeoutMs: number,
+    f: (core: Core, now: number) => Promise<T>,
+  ): Promise<T> {
     const start = Date.now();
     await this.ready(timeoutMs, what);
     const p = f(this.core, start);
@@ -226,11 +272,19 @@ export class UbusClient {
     const [obj] = await this.run(what, t, (core, now) => core.lookup(path, now, t));
     if (!obj) throw ubusError(Status.NOT_FOUND, what);
     const left = Math.max(1, t - (Date.now() - start));
-    return await this.run(what, left, (core, now) => core.invoke(obj.id, method, args, now, left, what));
+    return await this.run(
+      what,
+      left,
+      (core, now) => core.invoke(obj.id, method, args, now, left, what),
+    );
   }
 
   /** Send an event to listeners (like `ubus send`). */
-  sendEvent(id: string, data: { readonly [key: string]: BlobmsgValue } = {}, opts: CallOptions = {}): Promise<void> {
+  sendEvent(
+    id: string,
+    data: { readonly [key: string]: BlobmsgValue } = {},
+    opts: CallOptions = {},
+  ): Promise<void> {
     const t = opts.timeoutMs ?? this.timeoutMs;
     return this.run(`ubus send "${id}"`, t, (core, now) => core.sendEvent(id, data, now, t));
   }
@@ -239,29 +293,90 @@ export class UbusClient {
    * Listen for events whose id matches `pattern` (exact, or a prefix ending in `*`).
    * The listener is registered again after every reconnect.
    */
-  async subscribe(pattern: string, handler: UbusEventHandler, opts: CallOptions = {}): Promise<{ unsubscribe(): void }> {
+  async subscribe(
+    pattern: string,
+    handler: UbusEventHandler,
+    opts: CallOptions = {},
+  ): Promise<{ unsubscribe(): void }> {
     const sub: Subscription = {
+      kind: "event",
       pattern,
       handler: (e, d) => sub.active && handler(e, d),
       active: false,
       objectId: null,
     };
     const t = opts.timeoutMs ?? this.timeoutMs;
-    sub.objectId = await this.run(`ubus listen "${pattern}"`, t, (core, now) => core.registerEvent(pattern, sub.handler, now, t));
+    sub.objectId = await this.run(
+      `ubus listen "${pattern}"`,
+      t,
+      (core, now) => core.registerEvent(pattern, sub.handler, now, t),
+    );
     sub.active = true;
     this.subs.push(sub);
-    return {
-      unsubscribe: () => {
-        sub.active = false;
-        const i = this.subs.indexOf(sub);
-        if (i >= 0) this.subs.splice(i, 1);
-        if (sub.objectId !== null && this.conn) {
-          // libubus ubus_unregister_event_handler: remove the listening object
-          this.core.removeObject(sub.objectId, Date.now(), t).catch(() => {});
-          this.flush();
-        }
-      },
+    return { unsubscribe: () => this.drop(sub, t) };
+  }
+
+  /** Look the watched path up and subscribe to it; objectId stays null if it is absent. */
+  private async attach(core: Core, s: Subscription): Promise<void> {
+    s.objectId = null;
+    const [target] = await core.lookup(s.pattern, Date.now(), this.timeoutMs).catch(() => []);
+    if (target) {
+      s.objectId = await core.subscribeObject(target.id, s.handler, Date.now(), this.timeoutMs);
+    }
+  }
+
+  /** The watched object went away (its daemon restarted): look for it again, bounded. */
+  private async rewatch(core: Core, s: Subscription): Promise<void> {
+    const stale = s.objectId;
+    if (stale !== null) core.removeObject(stale, Date.now(), this.timeoutMs).catch(() => {});
+    s.objectId = null;
+    let delay = this.opts.backoffMinMs ?? 100;
+    for (let i = 0; i < 100 && !this.closed && this.core === core && this.subs.includes(s); i++) {
+      await this.sleep(delay);
+      if (this.closed) return;
+      await this.attach(core, s).catch(() => {});
+      if (s.objectId !== null) return;
+      delay = Math.min(this.opts.backoffMaxMs ?? 5000, delay * 2);
+    }
+  }
+
+  /**
+   * Watch the notifications of the object at `path` (ubus subscribe), e.g.
+   * `watch("network.interface", fn)` gets netifd's "interface.update"/"interface.down" with
+   * the interface status. Re-subscribed after reconnects and when the object reappears.
+   */
+  async watch(
+    path: string,
+    handler: UbusEventHandler,
+    opts: CallOptions = {},
+  ): Promise<{ unwatch(): void }> {
+    const sub: Subscription = {
+      kind: "object",
+      pattern: path,
+      handler: (e, d) => sub.active && handler(e, d),
+      active: false,
+      objectId: null,
     };
+    const t = opts.timeoutMs ?? this.timeoutMs;
+    const what = `ubus subscribe "${path}"`;
+    sub.objectId = await this.run(what, t, async (core, now) => {
+      const [target] = await core.lookup(path, now, t);
+      if (!target) throw ubusError(Status.NOT_FOUND, what);
+      return await core.subscribeObject(target.id, sub.handler, now, t);
+    });
+    sub.active = true;
+    this.subs.push(sub);
+    return { unwatch: () => this.drop(sub, t) };
+  }
+
+  private drop(sub: Subscription, t: number): void {
+    sub.active = false;
+    const i = this.subs.indexOf(sub);
+    if (i >= 0) this.subs.splice(i, 1);
+    if (sub.objectId !== null && this.conn) {
+      // libubus ubus_unregister_event_handler / ubus_unregister_subscriber: remove our object
+      this.core.removeObject(sub.objectId, Date.now(), t).catch(() => {});
+    }
   }
 
   /** Close the socket and stop reconnecting; pending calls fail with CONNECTION_FAILED. */
@@ -277,5 +392,7 @@ export class UbusClient {
       } catch { /* already closed */ }
     }
     for (const w of this.readyWaiters.splice(0)) w();
+    for (const w of [...this.sleepers]) w();
+    this.sleepers.clear();
   }
 }

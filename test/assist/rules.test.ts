@@ -2,8 +2,13 @@ import { describe, expect, test } from "vitest";
 import { type Mapping, renderRules, ruleTag } from "../../src/assist/rules.ts";
 
 const m: Mapping = {
-  name: "nas", lanAddress: "192.168.1.10", lanPort: 51820,
-  remoteAddress: "203.0.113.20", remotePort: 51821, wanAddress: "203.0.113.10", publicPort: 51822,
+  name: "nas",
+  lanAddress: "192.168.1.10",
+  lanPort: 51820,
+  remoteAddress: "203.0.113.20",
+  remotePort: 51821,
+  wanAddress: "203.0.113.10",
+  publicPort: 51822,
 };
 
 describe("renderRules", () => {

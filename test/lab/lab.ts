@@ -2,9 +2,9 @@
  * The Punch lab: home routers, LAN hosts, upstream NATs and an "internet" built from network
  * namespaces, veth pairs and nftables. Used by the README demo, `scripts/lab` and `test/lab/`.
  */
-import { fw4Ruleset } from "./fw4_ruleset.ts";
-import { upstreamNatRuleset } from "./nat_ruleset.ts";
+import { buildLab, loadFirewall, STUN_PORT } from "./lab_build_deno.ts";
 import {
+  alive,
   type ExecResult,
   killGroup,
   mustRun,
@@ -15,9 +15,13 @@ import {
   waitFor,
 } from "./netns_deno.ts";
 import { type LabPlan, type LabSpec, type NodePlan, planLab } from "./topology.ts";
-import { networkFile, punchFile, withWanAddress } from "./uci_files.ts";
-import { labDirFor, labDown, readState, updateState, writeState } from "./lab_state_deno.ts";
-import { type HostWireguard, type HostWireguardConfig, startHostWireguard } from "./wireguard_deno.ts";
+import { withWanAddress } from "./uci_files.ts";
+import { labDirFor, labDown, readState, updateState } from "./lab_state_deno.ts";
+import {
+  type HostWireguard,
+  type HostWireguardConfig,
+  startHostWireguard,
+} from "./wireguard_deno.ts";
 
 export type { ExecResult } from "./netns_deno.ts";
 export type { InternetHostSpec, LabSpec, NatLayer, RouterSpec } from "./topology.ts";
@@ -27,8 +31,8 @@ export { wgKeyPair } from "./wireguard_deno.ts";
 
 /** The repository root (for `bin/punchd`, `bin/punchctl`). */
 export const REPO_ROOT = new URL("../../", import.meta.url).pathname.replace(/\/$/, "");
-/** Port lab STUN hosts listen on. */
-export const STUN_PORT = 3478;
+export { STUN_PORT };
+export type { Fw4Include } from "./fw4_ruleset.ts";
 const WG_ENV = { WG_I_PREFER_BUGGY_USERSPACE_TO_POLISHED_KMOD: "1" };
 
 export interface Lab {
@@ -37,9 +41,17 @@ export interface Lab {
   readonly plan: LabPlan;
   /** Namespace of a node: "inet", router "a", LAN host "a1", upstream "a-up0", internet host id. */
   ns(id: string): string;
-  exec(id: string, argv: string[], opts?: { timeoutMs?: number; env?: Record<string, string>; stdin?: string }): Promise<ExecResult>;
+  exec(
+    id: string,
+    argv: string[],
+    opts?: { timeoutMs?: number; env?: Record<string, string>; stdin?: string },
+  ): Promise<ExecResult>;
   /** Start a program in the node's namespace with a private mount namespace; killed by down(). */
-  spawn(id: string, argv: string[], opts?: { env?: Record<string, string>; logFile?: string }): Promise<{ pid: number }>;
+  spawn(
+    id: string,
+    argv: string[],
+    opts?: { env?: Record<string, string>; logFile?: string },
+  ): Promise<{ pid: number }>;
   kill(pid: number): Promise<void>;
   routerDir(id: string): string;
   socketPath(id: string): string;
@@ -52,19 +64,42 @@ export interface Lab {
   /** Log file path used for a node's program, under `<dir>/logs/`. */
   logPath(id: string, program: string): string;
   /** Start `bin/punchd` (or `opts.program`) on a router; waits until its socket accepts (20 s). */
-  startPunchd(id: string, extraArgs?: string[], opts?: { program?: string; env?: Record<string, string> }): Promise<void>;
+  startPunchd(
+    id: string,
+    extraArgs?: string[],
+    opts?: { program?: string; env?: Record<string, string> },
+  ): Promise<void>;
   stopPunchd(id: string): Promise<void>;
   punchdPid(id: string): number | undefined;
   punchctl(id: string, argv: string[]): Promise<ExecResult>;
   /** Run a command inside a running process's mount and network namespace. */
-  nsExecInProcess(pid: number, argv: string[], opts?: { stdin?: string; timeoutMs?: number }): Promise<ExecResult>;
+  nsExecInProcess(
+    pid: number,
+    argv: string[],
+    opts?: { stdin?: string; timeoutMs?: number },
+  ): Promise<ExecResult>;
   setWanAddress(id: string, cidr: string): Promise<void>;
+  /**
+   * Rebuild a router's fw4 ruleset like `fw4 reload`: spec includes plus the `*.nft` files under
+   * `<routerDir>/usr/share/nftables.d/`; returns the ruleset text (also in `<routerDir>/tmp/fw4.nft`).
+   */
+  reloadFirewall(id: string): Promise<string>;
   /** A wireguard-go `wg0` on any node (LAN host, router, internet host). */
   hostWireguard(id: string, cfg: HostWireguardConfig): Promise<HostWireguard>;
+  /**
+   * Start a STUN server (RFC 5389/5780) on an internet host, on port 3478 of each of its addresses
+   * (alternate port 3479); coturn by default, or `argv` (e.g. Punch's own responder).
+   */
+  startStun(id: string, argv?: string[]): Promise<{ pid: number }>;
   /** Start the lab UDP echo (replies with the sender's IP:port as seen) on an internet host. */
   startUdpEcho(id: string, ports?: number[]): Promise<{ pid: number }>;
   /** Send one datagram from `fromPort` to each target and return what each echo saw. */
-  udpProbe(id: string, fromPort: number, targets: string[], timeoutMs?: number): Promise<Record<string, string | null>>;
+  udpProbe(
+    id: string,
+    fromPort: number,
+    targets: string[],
+    timeoutMs?: number,
+  ): Promise<Record<string, string | null>>;
   down(): Promise<void>;
 }
 
@@ -74,79 +109,12 @@ export async function labUp(spec: LabSpec): Promise<Lab> {
   const dir = labDirFor(spec.name, spec.dir);
   await labDown(spec.name, dir);
   try {
-    await build(plan, spec, dir);
+    await buildLab(plan, spec, dir);
   } catch (e) {
     await labDown(spec.name, dir).catch(() => {});
     throw e;
   }
   return new LabImpl(spec, plan, dir);
-}
-
-async function build(plan: LabPlan, spec: LabSpec, dir: string): Promise<void> {
-  await Deno.mkdir(`${dir}/logs`, { recursive: true });
-  await writeState(dir, { name: spec.name, spec, plan, namespaces: plan.nodes.map((n) => n.ns), pids: [] });
-  await Promise.all(plan.nodes.map((n) => makeNamespace(n)));
-  for (const l of plan.links) {
-    await mustRun(["ip", "-n", l.a.ns, "link", "add", l.a.dev, "type", "veth", "peer", "name", l.b.dev, "netns", l.b.ns]);
-    for (const end of [l.a, l.b]) {
-      if (end.master !== undefined) await mustRun(["ip", "-n", end.ns, "link", "set", end.dev, "master", end.master]);
-      await mustRun(["ip", "-n", end.ns, "link", "set", end.dev, "up"]);
-    }
-  }
-  await Promise.all(plan.nodes.map((n) => configureNode(n)));
-  const stun = (spec.internetHosts ?? []).find((h) => h.id === "stun");
-  const stunServers = (stun?.addresses ?? []).map((a) => `${a.split("/")[0]}:${STUN_PORT}`);
-  for (const n of plan.nodes) {
-    if (n.router === undefined) continue;
-    const rdir = `${dir}/${n.id}`;
-    await Deno.mkdir(`${rdir}/etc/config`, { recursive: true });
-    await Deno.mkdir(`${rdir}/run`, { recursive: true });
-    await Deno.writeTextFile(`${rdir}/etc/config/network`, networkFile({
-      lan: n.router.lan, wan: n.router.wan, wanGateway: n.router.wanGateway,
-    }));
-    await Deno.writeTextFile(`${rdir}/etc/config/punch`, punchFile({ name: n.id, stunServers }));
-  }
-}
-
-async function makeNamespace(n: NodePlan): Promise<void> {
-  await mustRun(["ip", "netns", "add", n.ns]);
-  await mustRun(["ip", "-n", n.ns, "link", "set", "lo", "up"]);
-  const sysctls = [`net.ipv4.ip_forward=${n.forward ? 1 : 0}`, "net.ipv6.conf.all.disable_ipv6=1",
-    "net.ipv6.conf.default.disable_ipv6=1"];
-  await mustRun(["ip", "netns", "exec", n.ns, "sysctl", "-q", "-w", ...sysctls]);
-  // Bridged LAN traffic must not go through the router's IP firewall (br_netfilter may be loaded).
-  await run(["ip", "netns", "exec", n.ns, "sysctl", "-q", "-w", "net.bridge.bridge-nf-call-iptables=0"]);
-  for (const br of n.bridges) {
-    await mustRun(["ip", "-n", n.ns, "link", "add", br, "type", "bridge"]);
-    await mustRun(["ip", "-n", n.ns, "link", "set", br, "up"]);
-  }
-}
-
-async function configureNode(n: NodePlan): Promise<void> {
-  for (const [dev, addrs] of Object.entries(n.addrs)) {
-    for (const a of addrs) await mustRun(["ip", "-n", n.ns, "addr", "add", a, "dev", dev]);
-    await mustRun(["ip", "-n", n.ns, "link", "set", dev, "up"]);
-  }
-  if (n.gateway !== undefined) await mustRun(["ip", "-n", n.ns, "route", "add", "default", "via", n.gateway]);
-  let ruleset: string | undefined;
-  if (n.router !== undefined) {
-    ruleset = fw4Ruleset({
-      wanDev: "wan0", lanDev: "lan0", lanSubnets: [netOf(n.router.lan)], wanSubnets: [netOf(n.router.wan)],
-      acceptWanUdp: n.router.acceptWanUdp,
-    });
-  } else if (n.nat !== undefined) {
-    ruleset = upstreamNatRuleset(n.nat);
-  }
-  if (ruleset !== undefined) await mustRun(["ip", "netns", "exec", n.ns, "nft", "-f", "-"], { stdin: ruleset });
-}
-
-function netOf(cidr: string): string {
-  const [a, p] = cidr.split("/");
-  const n = a!.split(".").map(Number);
-  const bits = Number(p);
-  const mask = bits === 0 ? 0 : (~0 << (32 - bits)) >>> 0;
-  const v = (((n[0]! << 24) | (n[1]! << 16) | (n[2]! << 8) | n[3]!) & mask) >>> 0;
-  return `${[v >>> 24, (v >>> 16) & 255, (v >>> 8) & 255, v & 255].join(".")}/${bits}`;
 }
 
 class LabImpl implements Lab {
@@ -158,7 +126,9 @@ class LabImpl implements Lab {
   #node(id: string): NodePlan {
     const n = this.plan.nodes.find((x) => x.id === id);
     if (n === undefined) {
-      throw new RangeError(`Cannot find lab node "${id}": use one of ${this.plan.nodes.map((x) => x.id).join(", ")}`);
+      throw new RangeError(
+        `Cannot find lab node "${id}": use one of ${this.plan.nodes.map((x) => x.id).join(", ")}`,
+      );
     }
     return n;
   }
@@ -173,11 +143,19 @@ class LabImpl implements Lab {
     return this.#node(id).ns;
   }
 
-  exec(id: string, argv: string[], opts: { timeoutMs?: number; env?: Record<string, string>; stdin?: string } = {}) {
+  exec(
+    id: string,
+    argv: string[],
+    opts: { timeoutMs?: number; env?: Record<string, string>; stdin?: string } = {},
+  ) {
     return nsRun(this.ns(id), argv, opts);
   }
 
-  async spawn(id: string, argv: string[], opts: { env?: Record<string, string>; logFile?: string } = {}) {
+  async spawn(
+    id: string,
+    argv: string[],
+    opts: { env?: Record<string, string>; logFile?: string } = {},
+  ) {
     const pid = spawnInNs(this.ns(id), argv, opts);
     this.#pids.add(pid);
     await updateState(this.dir, (s) => {
@@ -228,13 +206,21 @@ class LabImpl implements Lab {
     extraArgs: string[] = [],
     opts: { program?: string; env?: Record<string, string> } = {},
   ): Promise<void> {
-    if (this.#punchd.has(id)) throw new Error(`Cannot start punchd on "${id}": it runs already, stop it first`);
+    if (this.#punchd.has(id)) {
+      throw new Error(`Cannot start punchd on "${id}": it runs already, stop it first`);
+    }
     const sock = this.socketPath(id);
     await Deno.remove(sock).catch(() => {});
     const log = this.logPath(id, "punchd");
     const { pid } = await this.spawn(id, [
-      opts.program ?? `${REPO_ROOT}/bin/punchd`, "--platform", "linux", "--root", this.routerDir(id),
-      "--socket", sock, ...extraArgs,
+      opts.program ?? `${REPO_ROOT}/bin/punchd`,
+      "--platform",
+      "linux",
+      "--root",
+      this.routerDir(id),
+      "--socket",
+      sock,
+      ...extraArgs,
     ], { env: { ...WG_ENV, ...opts.env }, logFile: log });
     this.#punchd.set(id, pid);
     const ok = await waitFor(async () => !alive(pid) || (await socketAnswers(sock)), 20_000, 100);
@@ -242,19 +228,34 @@ class LabImpl implements Lab {
       this.#punchd.delete(id);
       await killGroup(pid);
       const tail = (await Deno.readTextFile(log).catch(() => "")).split("\n").slice(-15).join("\n");
-      throw new Error(`Cannot start punchd on "${id}": ${ok ? "it exited" : "socket did not answer in 20 s"}; log ${log}:\n${tail}`);
+      throw new Error(
+        `Cannot start punchd on "${id}": ${
+          ok ? "it exited" : "socket did not answer in 20 s"
+        }; log ${log}:\n${tail}`,
+      );
     }
   }
 
   async stopPunchd(id: string): Promise<void> {
-    const pid = this.#punchd.get(id);
+    const pid = this.punchdPid(id);
     if (pid === undefined) return;
     this.#punchd.delete(id);
     await this.kill(pid);
   }
 
   punchdPid(id: string): number | undefined {
-    return this.#punchd.get(id);
+    const known = this.#punchd.get(id);
+    if (known !== undefined) return known;
+    // A lab attached from another process: find the punchd serving this router's socket.
+    const needle = `\0--socket\0${this.socketPath(id)}\0`;
+    for (const e of Deno.readDirSync("/proc")) {
+      if (!/^\d+$/.test(e.name)) continue;
+      try {
+        const cmd = Deno.readTextFileSync(`/proc/${e.name}/cmdline`);
+        if (cmd.includes(needle) && alive(Number(e.name))) return Number(e.name);
+      } catch { /* gone */ }
+    }
+    return undefined;
   }
 
   punchctl(id: string, argv: string[]): Promise<ExecResult> {
@@ -282,26 +283,87 @@ class LabImpl implements Lab {
     await Deno.writeTextFile(file, withWanAddress(await Deno.readTextFile(file), cidr));
   }
 
+  reloadFirewall(id: string): Promise<string> {
+    this.#router(id);
+    return loadFirewall(this.#node(id), this.routerDir(id));
+  }
+
   hostWireguard(id: string, cfg: HostWireguardConfig): Promise<HostWireguard> {
     return startHostWireguard(this, id, cfg);
+  }
+
+  async startStun(id: string, argv?: string[]): Promise<{ pid: number }> {
+    const addrs = Object.values(this.#node(id).addrs).flat().map((a) => a.split("/")[0]!);
+    const cmd = argv ?? [
+      "turnserver",
+      "-n",
+      "--stun-only",
+      "--no-cli",
+      "--no-tls",
+      "--no-dtls",
+      "--no-software-attribute",
+      ...addrs.flatMap((a) => ["-L", a]),
+      "-p",
+      String(STUN_PORT),
+      "--alt-listening-port",
+      String(STUN_PORT + 1),
+      "--log-file",
+      "stdout",
+      "--simple-log",
+      "--pidfile",
+      `${this.dir}/logs/${id}-turnserver.pid`,
+      "--db",
+      `${this.dir}/logs/${id}-turndb.sqlite`,
+    ];
+    const started = await this.spawn(id, cmd, { logFile: this.logPath(id, "stun") });
+    await this.#waitUdp(id, STUN_PORT, "STUN server");
+    return started;
+  }
+
+  async #waitUdp(id: string, port: number, what: string): Promise<void> {
+    const ns = this.ns(id);
+    const ok = await waitFor(
+      async () => (await nsRun(ns, ["ss", "-Hlun", `sport = :${port}`])).stdout.trim() !== "",
+      15_000,
+      50,
+    );
+    if (!ok) {
+      throw new Error(
+        `Cannot start the ${what} on "${id}": nothing listens on UDP port ${port} after 15 s`,
+      );
+    }
   }
 
   async startUdpEcho(id: string, ports: number[] = [STUN_PORT]): Promise<{ pid: number }> {
     const addrs = Object.values(this.#node(id).addrs).flat().map((a) => a.split("/")[0]!);
     const binds = addrs.flatMap((a) => ports.map((p) => `${a}:${p}`));
-    const started = await this.spawn(id, [Deno.execPath(), "run", "-A", "--no-config", "--unstable-net",
-      `${REPO_ROOT}/test/lab/udp_tool_deno.ts`, "echo", ...binds], { logFile: this.logPath(id, "udpecho") });
-    const ns = this.ns(id);
-    const first = ports[0] ?? STUN_PORT;
-    const ok = await waitFor(async () => (await nsRun(ns, ["ss", "-Hlun", `sport = :${first}`])).stdout.trim() !== "", 15_000, 50);
-    if (!ok) throw new Error(`Cannot start the UDP echo on "${id}": nothing listens on port ${first} after 15 s`);
+    const started = await this.spawn(id, [
+      Deno.execPath(),
+      "run",
+      "-A",
+      "--no-config",
+      "--unstable-net",
+      `${REPO_ROOT}/test/lab/udp_tool_deno.ts`,
+      "echo",
+      ...binds,
+    ], { logFile: this.logPath(id, "udpecho") });
+    await this.#waitUdp(id, ports[0] ?? STUN_PORT, "UDP echo");
     return started;
   }
 
   async udpProbe(id: string, fromPort: number, targets: string[], timeoutMs = 3000) {
-    const r = await this.exec(id, [Deno.execPath(), "run", "-A", "--no-config", "--unstable-net",
-      `${REPO_ROOT}/test/lab/udp_tool_deno.ts`, "probe", String(fromPort), String(timeoutMs), ...targets],
-      { timeoutMs: timeoutMs + 15_000 });
+    const r = await this.exec(id, [
+      Deno.execPath(),
+      "run",
+      "-A",
+      "--no-config",
+      "--unstable-net",
+      `${REPO_ROOT}/test/lab/udp_tool_deno.ts`,
+      "probe",
+      String(fromPort),
+      String(timeoutMs),
+      ...targets,
+    ], { timeoutMs: timeoutMs + 15_000 });
     if (r.code !== 0) throw new Error(`Cannot probe from "${id}": ${r.stderr.trim()}`);
     return JSON.parse(r.stdout) as Record<string, string | null>;
   }
@@ -318,16 +380,12 @@ class LabImpl implements Lab {
 export async function labAttach(name: string, dir?: string): Promise<Lab> {
   const d = labDirFor(name, dir);
   const s = await readState(d);
-  if (s === null) throw new Error(`Cannot find lab "${name}" in ${d}: start it with scripts/lab up --name ${name}`);
-  return new LabImpl(s.spec, s.plan, d);
-}
-
-function alive(pid: number): boolean {
-  try {
-    return !/^\d+ \(.*\) Z /.test(Deno.readTextFileSync(`/proc/${pid}/stat`));
-  } catch {
-    return false;
+  if (s === null) {
+    throw new Error(
+      `Cannot find lab "${name}" in ${d}: start it with scripts/lab up --name ${name}`,
+    );
   }
+  return new LabImpl(s.spec, s.plan, d);
 }
 
 async function socketAnswers(path: string): Promise<boolean> {

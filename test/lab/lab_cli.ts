@@ -24,6 +24,9 @@ Options:
   --dir D         Lab directory (default $PUNCH_LAB_DIR/<name> or /tmp/punch-lab/<name>)
   --preset P      Layout for "up": ${PRESETS.join(", ")} (default "demo")
   --punchd        After "up", start bin/punchd on every router
+  --no-stun       Do not start the STUN server (coturn) on the "stun" host
+  --accept-udp P  Open UDP port P on every router's wan (fw4 rule src wan, target ACCEPT);
+                  repeatable. By default no port is open, as on a stock OpenWrt
   -h, --help      Show this text
 
 Node ids: "inet", routers "a", "b", LAN hosts "a1", "a2", upstream NATs "b-up0",
@@ -36,11 +39,22 @@ interface Args {
   dir: string | undefined;
   preset: PresetName;
   punchd: boolean;
+  stun: boolean;
+  acceptUdp: number[];
   rest: string[];
 }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { cmd: "", name: "punch", dir: undefined, preset: "demo", punchd: false, rest: [] };
+  const a: Args = {
+    cmd: "",
+    name: "punch",
+    dir: undefined,
+    preset: "demo",
+    punchd: false,
+    stun: true,
+    acceptUdp: [],
+    rest: [],
+  };
   for (let i = 0; i < argv.length; i++) {
     const x = argv[i]!;
     const value = () => {
@@ -61,7 +75,14 @@ function parseArgs(argv: string[]): Args {
       }
       a.preset = p as PresetName;
     } else if (x === "--punchd") a.punchd = true;
-    else if (x.startsWith("-")) throw new Error(`Unknown option "${x}": see scripts/lab --help`);
+    else if (x === "--no-stun") a.stun = false;
+    else if (x === "--accept-udp") {
+      const v = value();
+      if (!/^\d{1,5}$/.test(v) || Number(v) < 1 || Number(v) > 65535) {
+        throw new Error(`Cannot accept UDP port "${v}": use a number from 1 to 65535`);
+      }
+      a.acceptUdp.push(Number(v));
+    } else if (x.startsWith("-")) throw new Error(`Unknown option "${x}": see scripts/lab --help`);
     else if (a.cmd === "") a.cmd = x;
     else a.rest.push(x);
   }
@@ -82,12 +103,15 @@ async function status(a: Args): Promise<number> {
     const up = namespaces.includes(n.ns) ? "" : " (namespace missing)";
     console.log(`  ${n.id.padEnd(9)} ${n.ns.padEnd(18)} ${n.kind.padEnd(13)} ${addrs}${up}`);
     for (const pid of await nsPids(n.ns)) {
-      const cmd = (await Deno.readTextFile(`/proc/${pid}/cmdline`).catch(() => "")).split("\0").join(" ").trim();
+      const cmd = (await Deno.readTextFile(`/proc/${pid}/cmdline`).catch(() => "")).split("\0")
+        .join(" ").trim();
       console.log(`            pid ${pid}: ${cmd.slice(0, 100)}`);
     }
   }
   const known = new Set(state?.plan.nodes.map((n) => n.ns) ?? []);
-  for (const ns of namespaces.filter((x) => !known.has(x))) console.log(`  (stray namespace ${ns})`);
+  for (const ns of namespaces.filter((x) => !known.has(x))) {
+    console.log(`  (stray namespace ${ns})`);
+  }
   return 0;
 }
 
@@ -99,18 +123,34 @@ async function main(argv: string[]): Promise<number> {
       console.log(HELP);
       return a.cmd === "" ? 2 : 0;
     case "up": {
-      const lab = await labUp(presetSpec(a.preset, a.name, a.dir));
+      const lab = await labUp(presetSpec(a.preset, a.name, a.dir, a.acceptUdp));
       console.log(`Lab "${a.name}" is up in ${lab.dir} (preset ${a.preset})`);
       for (const n of lab.plan.nodes) {
         if (n.router !== undefined) {
-          console.log(`  router ${n.id}: wan ${n.router.wan}, public ${n.router.publicAddress}, lan ${n.router.lan}, root ${lab.routerDir(n.id)}`);
+          console.log(
+            `  router ${n.id}: wan ${n.router.wan}, public ${n.router.publicAddress}, lan ${n.router.lan}, root ${
+              lab.routerDir(n.id)
+            }`,
+          );
         }
+      }
+      if (a.stun && lab.plan.nodes.some((n) => n.id === "stun")) {
+        await lab.startStun("stun");
+        console.log(
+          `  STUN server (coturn) on stun: ${lab.hostAddress("stun")}:3478, log ${
+            lab.logPath("stun", "stun")
+          }`,
+        );
       }
       if (a.punchd) {
         for (const n of lab.plan.nodes) {
           if (n.router === undefined) continue;
           await lab.startPunchd(n.id);
-          console.log(`  punchd on ${n.id}: socket ${lab.socketPath(n.id)}, log ${lab.logPath(n.id, "punchd")}`);
+          console.log(
+            `  punchd on ${n.id}: socket ${lab.socketPath(n.id)}, log ${
+              lab.logPath(n.id, "punchd")
+            }`,
+          );
         }
       }
       console.log(`Next: scripts/lab status --name ${a.name}; scripts/lab down --name ${a.name}`);
@@ -124,13 +164,20 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     case "exec": {
       const [node, ...cmd] = a.rest;
-      if (node === undefined || cmd.length === 0) throw new Error(`Usage: scripts/lab exec NODE -- COMMAND…`);
+      if (node === undefined || cmd.length === 0) {
+        throw new Error(`Usage: scripts/lab exec NODE -- COMMAND…`);
+      }
       const lab = await labAttach(a.name, a.dir);
-      const p = new Deno.Command("ip", { args: ["netns", "exec", lab.ns(node), ...cmd], stdin: "inherit" }).spawn();
+      const p = new Deno.Command("ip", {
+        args: ["netns", "exec", lab.ns(node), ...cmd],
+        stdin: "inherit",
+      }).spawn();
       return (await p.status).code;
     }
     default:
-      throw new Error(`Unknown command "${a.cmd}": use up, status, down or exec (see scripts/lab --help)`);
+      throw new Error(
+        `Unknown command "${a.cmd}": use up, status, down or exec (see scripts/lab --help)`,
+      );
   }
 }
 

@@ -23,17 +23,26 @@ export function labDirFor(name: string, dir?: string): string {
   return dir ?? `${labBaseDir()}/${name}`;
 }
 
+/** Write `<dir>/lab.json` atomically (temp file + rename), so readers never see half a file. */
 export async function writeState(dir: string, s: LabState): Promise<void> {
   await Deno.mkdir(dir, { recursive: true });
-  await Deno.writeTextFile(`${dir}/lab.json`, JSON.stringify(s, null, 2) + "\n");
+  const tmp = `${dir}/.lab.json.${Deno.pid}.${Math.random().toString(36).slice(2)}`;
+  await Deno.writeTextFile(tmp, JSON.stringify(s, null, 2) + "\n");
+  await Deno.rename(tmp, `${dir}/lab.json`);
 }
 
-/** Change the saved state in place (read, edit, write); no-op when there is none. */
-export async function updateState(dir: string, edit: (s: LabState) => void): Promise<void> {
-  const s = await readState(dir);
-  if (s === null) return;
-  edit(s);
-  await writeState(dir, s);
+let queue: Promise<void> = Promise.resolve();
+
+/** Change the saved state (read, edit, write; one update at a time in this process). */
+export function updateState(dir: string, edit: (s: LabState) => void): Promise<void> {
+  const next = queue.then(async () => {
+    const s = await readState(dir);
+    if (s === null) return;
+    edit(s);
+    await writeState(dir, s);
+  });
+  queue = next.catch(() => {});
+  return next;
 }
 
 export async function readState(dir: string): Promise<LabState | null> {

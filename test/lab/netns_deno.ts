@@ -50,7 +50,9 @@ export async function run(argv: string[], opts: ExecOptions = {}): Promise<ExecR
 export async function mustRun(argv: string[], opts: ExecOptions = {}): Promise<string> {
   const r = await run(argv, opts);
   if (r.code !== 0) {
-    throw new Error(`Command "${argv.join(" ")}" failed (exit ${r.code}): ${r.stderr.trim() || r.stdout.trim()}`);
+    throw new Error(
+      `Command "${argv.join(" ")}" failed (exit ${r.code}): ${r.stderr.trim() || r.stdout.trim()}`,
+    );
   }
   return r.stdout;
 }
@@ -78,8 +80,20 @@ export function spawnInNs(
 ): number {
   const child = new Deno.Command("setsid", {
     args: [
-      "ip", "netns", "exec", ns, "unshare", "-m", "--propagation", "private",
-      "sh", "-c", SPAWN_SH, "sh", opts.logFile ?? "", ...argv,
+      "ip",
+      "netns",
+      "exec",
+      ns,
+      "unshare",
+      "-m",
+      "--propagation",
+      "private",
+      "sh",
+      "-c",
+      SPAWN_SH,
+      "sh",
+      opts.logFile ?? "",
+      ...argv,
     ],
     stdin: "null",
     stdout: "null",

@@ -16,7 +16,18 @@ export type PresetName = typeof PRESETS[number];
  * - `demo`: routers a and b with public WANs (two hosts each), STUN host, stranger.
  * - `nat`: a public, b behind a cone NAT, c behind a symmetric NAT, d behind CGNAT (two layers).
  */
-export function presetSpec(preset: PresetName, name: string, dir?: string): LabSpec {
+export function presetSpec(
+  preset: PresetName,
+  name: string,
+  dir?: string,
+  acceptWanUdp: number[] = [],
+): LabSpec {
+  const spec = presetRouters(preset, name, dir);
+  if (acceptWanUdp.length > 0) spec.routers = spec.routers.map((r) => ({ ...r, acceptWanUdp }));
+  return spec;
+}
+
+function presetRouters(preset: PresetName, name: string, dir?: string): LabSpec {
   const base = { name, ...(dir === undefined ? {} : { dir }) };
   switch (preset) {
     case "basic":
@@ -24,19 +35,28 @@ export function presetSpec(preset: PresetName, name: string, dir?: string): LabS
     case "demo":
       return {
         ...base,
-        routers: [{ id: "a", hosts: 2, acceptWanUdp: [51820] }, { id: "b", hosts: 2, acceptWanUdp: [51820] }],
+        routers: [{ id: "a", hosts: 2 }, {
+          id: "b",
+          hosts: 2,
+        }],
         internetHosts: INTERNET_HOSTS,
       };
     case "nat":
       return {
         ...base,
         routers: [
-          { id: "a", acceptWanUdp: [51820] },
-          { id: "b", acceptWanUdp: [51820], upstream: [{ kind: "cone", inside: "10.0.2.0/24" }] },
-          { id: "c", acceptWanUdp: [51820], upstream: [{ kind: "symmetric", inside: "10.0.3.0/24" }] },
+          { id: "a" },
+          { id: "b", upstream: [{ kind: "cone", inside: "10.0.2.0/24" }] },
           {
-            id: "d", acceptWanUdp: [51820],
-            upstream: [{ kind: "cone", inside: "10.0.4.0/24" }, { kind: "cone", inside: "100.64.0.0/24" }],
+            id: "c",
+            upstream: [{ kind: "symmetric", inside: "10.0.3.0/24" }],
+          },
+          {
+            id: "d",
+            upstream: [{ kind: "cone", inside: "10.0.4.0/24" }, {
+              kind: "cone",
+              inside: "100.64.0.0/24",
+            }],
           },
         ],
         internetHosts: INTERNET_HOSTS,

@@ -3,11 +3,17 @@
  * `netns_deno.ts` turns the plan into `ip`/`nft` commands.
  */
 import { intToIpv4, ipv4ToInt, parseCidr } from "../../src/lib/net.ts";
+import type { Fw4Include } from "./fw4_ruleset.ts";
 
-/** One NAT in front of a router, innermost first; `inside` is the network it hands out. */
+/**
+ * One NAT in front of a router, innermost first; `inside` is the network it hands out. Routers
+ * whose outermost layer names the same `shared` id sit behind one NAT box (e.g. one CGNAT).
+ */
 export interface NatLayer {
   kind: "cone" | "symmetric";
   inside: string;
+  /** Node id of a NAT shared with other routers; only allowed on the outermost layer. */
+  shared?: string;
 }
 
 export interface RouterSpec {
@@ -20,6 +26,8 @@ export interface RouterSpec {
   hosts?: number;
   upstream?: NatLayer[];
   acceptWanUdp?: number[];
+  /** Extra nft text at fw4 include points (also read from `<root>/usr/share/nftables.d/`). */
+  firewallIncludes?: Fw4Include[];
   /** Public address of the outermost upstream NAT (default 203.0.113.<10·(index+1)>/24). */
   publicAddress?: string;
 }
@@ -65,6 +73,7 @@ export interface RouterPlan {
   hostIds: string[];
   upstreamIds: string[];
   acceptWanUdp: number[];
+  firewallIncludes: Fw4Include[];
   /** The address the internet sees (outermost public address). */
   publicAddress: string;
 }
@@ -86,11 +95,16 @@ const ID = /^[a-z][a-z0-9]{0,7}$/;
 /** The namespace name for a lab id. */
 export function nsName(lab: string, kind: NodeKind, id: string): string {
   switch (kind) {
-    case "inet": return `${lab}-inet`;
-    case "router": return `${lab}-r${id}`;
-    case "host": return `${lab}-h${id}`;
-    case "upstream": return `${lab}-u${id}`;
-    case "internet-host": return `${lab}-i${id}`;
+    case "inet":
+      return `${lab}-inet`;
+    case "router":
+      return `${lab}-r${id}`;
+    case "host":
+      return `${lab}-h${id}`;
+    case "upstream":
+      return `${lab}-u${id}`;
+    case "internet-host":
+      return `${lab}-i${id}`;
   }
 }
 
@@ -102,45 +116,100 @@ export function planLab(spec: LabSpec): LabPlan {
   const inetCidr = parseCidr(spec.internet ?? "203.0.113.1/24");
   const gw = inetCidr.address;
   const inet: NodePlan = {
-    id: "inet", ns: nsName(spec.name, "inet", "inet"), kind: "inet",
-    addrs: { br0: [`${gw}/${inetCidr.prefix}`] }, bridges: ["br0"], forward: true,
+    id: "inet",
+    ns: nsName(spec.name, "inet", "inet"),
+    kind: "inet",
+    addrs: { br0: [`${gw}/${inetCidr.prefix}`] },
+    bridges: ["br0"],
+    forward: true,
   };
   const nodes: NodePlan[] = [inet];
   const links: LinkPlan[] = [];
   const seen = new Set<string>(["inet"]);
+  const shared = new Map<string, SharedNat>();
   const claim = (id: string) => {
-    if (seen.has(id)) throw new RangeError(`Cannot use id "${id}" twice: give each node its own id`);
+    if (seen.has(id)) {
+      throw new RangeError(`Cannot use id "${id}" twice: give each node its own id`);
+    }
     seen.add(id);
   };
   spec.routers.forEach((r, i) => {
-    if (!ID.test(r.id)) throw new RangeError(`Cannot use router id "${r.id}": use 1-8 lowercase letters/digits`);
+    if (!ID.test(r.id)) {
+      throw new RangeError(`Cannot use router id "${r.id}": use 1-8 lowercase letters/digits`);
+    }
     claim(r.id);
-    const defaultPublic = `${hostIn(spec.internet ?? "203.0.113.0/24", 10 * (i + 1))}/${inetCidr.prefix}`;
+    const defaultPublic = `${
+      hostIn(spec.internet ?? "203.0.113.0/24", 10 * (i + 1))
+    }/${inetCidr.prefix}`;
     const ups = r.upstream ?? [];
-    const publicAddress = ups.length > 0 ? (r.publicAddress ?? defaultPublic) : (r.wan ?? defaultPublic);
+    let publicAddress = ups.length > 0
+      ? (r.publicAddress ?? defaultPublic)
+      : (r.wan ?? defaultPublic);
     // Outermost first: each upstream's outside sits in the next layer's inside (or the internet).
-    let outsideNs = inet.ns, outsideGw = gw, outsideAddr = publicAddress, outsideBridge = "br0";
+    let outside: Outside = {
+      ns: inet.ns,
+      gw,
+      addr: publicAddress,
+      bridge: "br0",
+      port: `r-${r.id}`,
+    };
     const upstreamIds: string[] = [];
     for (let k = ups.length - 1; k >= 0; k--) {
       const layer = ups[k]!;
-      const id = `${r.id}-up${k}`;
+      if (layer.shared !== undefined && k !== ups.length - 1) {
+        throw new RangeError(
+          `Cannot share upstream "${layer.shared}" of router "${r.id}": only the outermost layer can be shared`,
+        );
+      }
+      const prior = layer.shared === undefined ? undefined : shared.get(layer.shared);
+      if (prior !== undefined) {
+        if (prior.kind !== layer.kind || prior.inside !== layer.inside) {
+          throw new RangeError(
+            `Cannot share upstream "${layer.shared}": routers give it different kind or inside`,
+          );
+        }
+        upstreamIds.unshift(prior.node.id);
+        publicAddress = prior.publicAddress;
+        outside = insideOf(prior.node, layer.inside, ++prior.count);
+        continue;
+      }
+      const id = layer.shared ?? `${r.id}-up${k}`;
+      if (!ID.test(id.replace("-up", ""))) {
+        throw new RangeError(`Cannot use upstream id "${id}": use 1-8 lowercase letters/digits`);
+      }
       claim(id);
       upstreamIds.unshift(id);
-      const ns = nsName(spec.name, "upstream", `${r.id}${k}`);
-      const inside = parseCidr(layer.inside);
-      const insideAddr = `${hostIn(layer.inside, 1)}/${inside.prefix}`;
-      nodes.push({
-        id, ns, kind: "upstream", bridges: [], forward: true, gateway: outsideGw,
-        addrs: { out0: [outsideAddr], in0: [insideAddr] },
+      const ns = nsName(spec.name, "upstream", layer.shared ?? `${r.id}${k}`);
+      const node: NodePlan = {
+        id,
+        ns,
+        kind: "upstream",
+        bridges: ["in0"],
+        forward: true,
+        gateway: outside.gw,
+        addrs: {
+          out0: [outside.addr],
+          in0: [`${hostIn(layer.inside, 1)}/${parseCidr(layer.inside).prefix}`],
+        },
         nat: { kind: layer.kind, insideDev: "in0", outsideDev: "out0" },
+      };
+      nodes.push(node);
+      links.push({
+        a: { ns: outside.ns, dev: outside.port, master: outside.bridge },
+        b: { ns, dev: "out0" },
       });
-      links.push(peerLink(outsideNs, outsideBridge, ns, "out0", `u-${r.id}${k}`));
-      outsideNs = ns;
-      outsideGw = hostIn(layer.inside, 1);
-      outsideAddr = `${hostIn(layer.inside, 2)}/${inside.prefix}`;
-      outsideBridge = "";
+      if (layer.shared !== undefined) {
+        shared.set(layer.shared, {
+          node,
+          kind: layer.kind,
+          inside: layer.inside,
+          publicAddress,
+          count: 1,
+        });
+      }
+      outside = insideOf(node, layer.inside, 1);
     }
-    const wan = ups.length > 0 ? (r.wan ?? outsideAddr) : publicAddress;
+    const wan = ups.length > 0 ? (r.wan ?? outside.addr) : publicAddress;
     const lan = r.lan ?? `192.168.${i + 1}.1/24`;
     const lanCidr = parseCidr(lan);
     const ns = nsName(spec.name, "router", r.id);
@@ -155,32 +224,91 @@ export function planLab(spec: LabSpec): LabPlan {
       hostIds.push(hid);
       const hns = nsName(spec.name, "host", hid);
       nodes.push({
-        id: hid, ns: hns, kind: "host", bridges: [], forward: false, gateway: lanCidr.address,
+        id: hid,
+        ns: hns,
+        kind: "host",
+        bridges: [],
+        forward: false,
+        gateway: lanCidr.address,
         addrs: { eth0: [`${hostIn(lan, 9 + n)}/${lanCidr.prefix}`] },
       });
       links.push({ a: { ns, dev: `lan0p${n}`, master: "lan0" }, b: { ns: hns, dev: "eth0" } });
     }
     nodes.push({
-      id: r.id, ns, kind: "router", bridges: ["lan0"], forward: true, gateway: outsideGw,
+      id: r.id,
+      ns,
+      kind: "router",
+      bridges: ["lan0"],
+      forward: true,
+      gateway: outside.gw,
       addrs: { wan0: [wan], lan0: [lan] },
       router: {
-        wan, wanGateway: outsideGw, lan, hostIds, upstreamIds,
-        acceptWanUdp: r.acceptWanUdp ?? [], publicAddress,
+        wan,
+        wanGateway: outside.gw,
+        lan,
+        hostIds,
+        upstreamIds,
+        acceptWanUdp: r.acceptWanUdp ?? [],
+        firewallIncludes: r.firewallIncludes ?? [],
+        publicAddress,
       },
     });
-    links.push(peerLink(outsideNs, outsideBridge, ns, "wan0", `r-${r.id}`));
+    links.push({
+      a: { ns: outside.ns, dev: outside.port, master: outside.bridge },
+      b: { ns, dev: "wan0" },
+    });
   });
   for (const h of spec.internetHosts ?? []) {
-    if (!ID.test(h.id)) throw new RangeError(`Cannot use host id "${h.id}": use 1-8 lowercase letters/digits`);
+    if (!ID.test(h.id)) {
+      throw new RangeError(`Cannot use host id "${h.id}": use 1-8 lowercase letters/digits`);
+    }
     claim(h.id);
     const ns = nsName(spec.name, "internet-host", h.id);
     nodes.push({
-      id: h.id, ns, kind: "internet-host", bridges: [], forward: false, gateway: gw,
+      id: h.id,
+      ns,
+      kind: "internet-host",
+      bridges: [],
+      forward: false,
+      gateway: gw,
       addrs: { eth0: h.addresses.map((a) => (a.includes("/") ? a : `${a}/${inetCidr.prefix}`)) },
     });
     links.push({ a: { ns: inet.ns, dev: `i-${h.id}`, master: "br0" }, b: { ns, dev: "eth0" } });
   }
+  const names = new Set(nodes.map((n) => n.ns));
+  if (names.size !== nodes.length) {
+    throw new RangeError(
+      `Cannot lay out lab "${spec.name}": two nodes map to one namespace, rename one`,
+    );
+  }
   return { name: spec.name, nodes, links };
+}
+
+/** Where the next layer inward attaches: a namespace, its bridge and the addresses it hands out. */
+interface Outside {
+  ns: string;
+  gw: string;
+  addr: string;
+  bridge: string;
+  port: string;
+}
+
+interface SharedNat {
+  node: NodePlan;
+  kind: NatLayer["kind"];
+  inside: string;
+  publicAddress: string;
+  count: number;
+}
+
+function insideOf(node: NodePlan, inside: string, n: number): Outside {
+  return {
+    ns: node.ns,
+    gw: hostIn(inside, 1),
+    addr: `${hostIn(inside, 1 + n)}/${parseCidr(inside).prefix}`,
+    bridge: "in0",
+    port: `in0p${n}`,
+  };
 }
 
 /** The IPv4 address at offset `n` inside `cidr` ("192.168.1.0/24", 10 → "192.168.1.10"). */
@@ -188,11 +316,4 @@ export function hostIn(cidr: string, n: number): string {
   const c = parseCidr(cidr);
   const mask = c.prefix === 0 ? 0 : (~0 << (32 - c.prefix)) >>> 0;
   return intToIpv4(((ipv4ToInt(c.address) & mask) + n) >>> 0);
-}
-
-function peerLink(outerNs: string, outerBridge: string, innerNs: string, innerDev: string, outerDev: string): LinkPlan {
-  const a = outerBridge === ""
-    ? { ns: outerNs, dev: "in0" }
-    : { ns: outerNs, dev: outerDev, master: outerBridge };
-  return { a, b: { ns: innerNs, dev: innerDev } };
 }

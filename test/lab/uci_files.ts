@@ -85,7 +85,9 @@ export function withWanAddress(text: string, cidr: string, gateway?: string): st
     if (!inWan) return line;
     if (/^\toption ipaddr /.test(line)) return `\toption ipaddr '${c.address}'`;
     if (/^\toption netmask /.test(line)) return `\toption netmask '${netmask(c.prefix)}'`;
-    if (gateway !== undefined && /^\toption gateway /.test(line)) return `\toption gateway '${gateway}'`;
+    if (gateway !== undefined && /^\toption gateway /.test(line)) {
+      return `\toption gateway '${gateway}'`;
+    }
     return line;
   }).join("\n");
 }

@@ -11,7 +11,11 @@ const enc = new TextEncoder(), dec = new TextDecoder();
 async function echo(binds: string[]): Promise<void> {
   await Promise.all(binds.map(async (bind) => {
     const i = bind.lastIndexOf(":");
-    const sock = Deno.listenDatagram({ transport: "udp", hostname: bind.slice(0, i), port: Number(bind.slice(i + 1)) });
+    const sock = Deno.listenDatagram({
+      transport: "udp",
+      hostname: bind.slice(0, i),
+      port: Number(bind.slice(i + 1)),
+    });
     for await (const [, addr] of sock) {
       const a = addr as Deno.NetAddr;
       await sock.send(enc.encode(`${a.hostname}:${a.port}`), a).catch(() => 0);
@@ -43,7 +47,10 @@ async function probe(fromPort: number, timeoutMs: number, targets: string[]): Pr
       if (result[targets[i]!] === null) await sock.send(enc.encode("probe"), a).catch(() => 0);
     }
     if (Object.values(result).every((v) => v !== null)) break;
-    await Promise.race([reader, new Promise((r) => setTimeout(r, Math.min(300, Math.max(0, deadline - Date.now()))))]);
+    await Promise.race([
+      reader,
+      new Promise((r) => setTimeout(r, Math.min(300, Math.max(0, deadline - Date.now())))),
+    ]);
   }
   done = true;
   sock.close();

@@ -34,13 +34,21 @@ export interface HostWireguard {
 
 /** What `startHostWireguard` needs from the lab. */
 export interface WgLabAccess {
-  spawn(id: string, argv: string[], opts?: { env?: Record<string, string>; logFile?: string }): Promise<{ pid: number }>;
+  spawn(
+    id: string,
+    argv: string[],
+    opts?: { env?: Record<string, string>; logFile?: string },
+  ): Promise<{ pid: number }>;
   logPath(id: string, program: string): string;
   kill(pid: number): Promise<void>;
 }
 
 /** Start wireguard-go on node `id` and apply `cfg`. */
-export async function startHostWireguard(lab: WgLabAccess, id: string, cfg: HostWireguardConfig): Promise<HostWireguard> {
+export async function startHostWireguard(
+  lab: WgLabAccess,
+  id: string,
+  cfg: HostWireguardConfig,
+): Promise<HostWireguard> {
   const iface = cfg.iface ?? "wg0";
   const { pid } = await lab.spawn(id, ["wireguard-go", "-f", iface], {
     env: { WG_I_PREFER_BUGGY_USERSPACE_TO_POLISHED_KMOD: "1" },
@@ -50,12 +58,32 @@ export async function startHostWireguard(lab: WgLabAccess, id: string, cfg: Host
     run(["nsenter", "-t", String(pid), "-m", "-n", ...argv], stdin === undefined ? {} : { stdin });
   const must = async (argv: string[], stdin?: string) => {
     const r = await exec(argv, stdin);
-    if (r.code !== 0) throw new Error(`Command "${argv.join(" ")}" on "${id}" failed: ${r.stderr.trim()}`);
+    if (r.code !== 0) {
+      throw new Error(`Command "${argv.join(" ")}" on "${id}" failed: ${r.stderr.trim()}`);
+    }
   };
   try {
-    const up = await waitFor(async () => (await exec(["wg", "show", iface])).code === 0, 10_000, 50);
-    if (!up) throw new Error(`Cannot start wireguard-go on "${id}": no UAPI socket after 10 s, see ${lab.logPath(id, `wireguard-go-${iface}`)}`);
-    await must(["wg", "set", iface, "listen-port", String(cfg.listenPort), "private-key", "/dev/stdin"], cfg.privateKey + "\n");
+    const up = await waitFor(
+      async () => (await exec(["wg", "show", iface])).code === 0,
+      10_000,
+      50,
+    );
+    if (!up) {
+      throw new Error(
+        `Cannot start wireguard-go on "${id}": no UAPI socket after 10 s, see ${
+          lab.logPath(id, `wireguard-go-${iface}`)
+        }`,
+      );
+    }
+    await must([
+      "wg",
+      "set",
+      iface,
+      "listen-port",
+      String(cfg.listenPort),
+      "private-key",
+      "/dev/stdin",
+    ], cfg.privateKey + "\n");
     await must(["ip", "addr", "add", cfg.address, "dev", iface]);
     await must(["ip", "link", "set", iface, "up"]);
   } catch (e) {
@@ -64,7 +92,13 @@ export async function startHostWireguard(lab: WgLabAccess, id: string, cfg: Host
   }
   const setPeer = (p: WgPeerConfig) =>
     must([
-      "wg", "set", iface, "peer", p.publicKey, "allowed-ips", p.allowedIps.join(","),
+      "wg",
+      "set",
+      iface,
+      "peer",
+      p.publicKey,
+      "allowed-ips",
+      p.allowedIps.join(","),
       ...(p.endpoint === undefined ? [] : ["endpoint", p.endpoint]),
       ...(p.keepalive === undefined ? [] : ["persistent-keepalive", String(p.keepalive)]),
     ]);

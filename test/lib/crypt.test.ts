@@ -42,7 +42,9 @@ describe("verifyCrypt edge cases", () => {
   });
   test("rounds below the minimum are clamped to 1000 as glibc does", () => {
     const h = cryptHash("secret", "$5$rounds=10$roundsalt$");
-    expect(h).toBe(cryptHash("secret", "$5$rounds=1000$roundsalt$")!.replace("rounds=1000", "rounds=1000"));
+    expect(h).toBe(
+      cryptHash("secret", "$5$rounds=1000$roundsalt$")!.replace("rounds=1000", "rounds=1000"),
+    );
     expect(h?.startsWith("$5$rounds=1000$roundsalt$")).toBe(true);
   });
   test("a setting without a digest hashes with that salt", () => {

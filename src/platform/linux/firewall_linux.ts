@@ -1,9 +1,8 @@
 import { exec, execOk } from "../exec_deno.ts";
 import type { FirewallBackend } from "../types.ts";
 
-/** fw4's table and the chain where rules for traffic from the wan zone to the router go. */
+/** fw4's table; the chains Punch adds to are fw4's own (see openwrt.md §6). */
 const FW4_TABLE = ["inet", "fw4"] as const;
-const INPUT_WAN = "input_wan";
 const TAG = "punch:";
 
 /**
@@ -12,32 +11,80 @@ const TAG = "punch:";
  * pass, so a firewall reload that drops them is healed.
  */
 export class LinuxFirewall implements FirewallBackend {
-  private warned = false;
+  private warned = new Set<string>();
 
-  async allowWanUdp(name: string, port: number | null): Promise<void> {
-    const listing = await exec(["nft", "-a", "list", "chain", ...FW4_TABLE, INPUT_WAN]);
+  /** Make the rules tagged `name` in `chain` exactly `rules` (at the top of the chain). */
+  private async ensure(chain: string, name: string, rules: string[]): Promise<void> {
+    const listing = await exec(["nft", "-a", "list", "chain", ...FW4_TABLE, chain]);
     if (listing.code !== 0) {
-      if (!this.warned) console.error(`punchd: no fw4 chain "${INPUT_WAN}"; not adding a WAN rule for "${name}"`);
-      this.warned = true;
+      if (!this.warned.has(chain)) {
+        console.error(`punchd: no fw4 chain "${chain}"; not adding rules for "${name}"`);
+      }
+      this.warned.add(chain);
       return;
     }
     const tag = `${TAG}${name}`;
-    const rule = port === null ? null : `udp dport ${port} counter accept comment "${tag}"`;
     const mine = findTagged(listing.stdout, tag);
-    if (rule !== null && mine.length === 1 && mine[0]!.text.startsWith(`udp dport ${port} `)) return;
-    for (const r of mine) await execOk(["nft", "delete", "rule", ...FW4_TABLE, INPUT_WAN, "handle", String(r.handle)]);
-    if (rule !== null) await execOk(["nft", "insert", "rule", ...FW4_TABLE, INPUT_WAN, ...rule.split(" ")]);
+    const same = mine.length === rules.length && rules.every((r, i) => sameRule(mine[i]!.text, r));
+    if (same) return;
+    for (const r of mine) {
+      await execOk(["nft", "delete", "rule", ...FW4_TABLE, chain, "handle", String(r.handle)]);
+    }
+    for (const r of [...rules].reverse()) {
+      await execOk([
+        "nft",
+        "insert",
+        "rule",
+        ...FW4_TABLE,
+        chain,
+        ...r.split(" "),
+        "comment",
+        `"${tag}"`,
+      ]);
+    }
+  }
+
+  allowWanUdp(name: string, port: number | null): Promise<void> {
+    return this.ensure(
+      "input_wan",
+      name,
+      port === null ? [] : [`udp dport ${port} counter accept`],
+    );
+  }
+
+  async allowTunnel(ifname: string | null, lanDevice: string | null): Promise<void> {
+    const q = (s: string) => `"${s}"`;
+    await this.ensure("input", "zone", ifname ? [`iifname ${q(ifname)} counter accept`] : []);
+    await this.ensure(
+      "forward",
+      "zone",
+      ifname && lanDevice
+        ? [
+          `iifname ${q(ifname)} oifname ${q(lanDevice)} counter accept`,
+          `iifname ${q(lanDevice)} oifname ${q(ifname)} counter accept`,
+        ]
+        : [],
+    );
   }
 
   async setRules(name: string, nft: string | null): Promise<void> {
-    // A named nft script owns its own objects; deleting the table it declares removes it whole.
+    // A named nft script owns its own table; deleting the table removes it whole.
     const table = `punch_${name.replace(/[^a-z0-9_]/gi, "_")}`;
     await exec(["nft", "delete", "table", "inet", table]);
-    if (nft !== null) await execOk(["nft", "-f", "-"], { stdin: `table inet ${table} {\n${nft}\n}\n` });
+    if (nft !== null) {
+      await execOk(["nft", "-f", "-"], { stdin: `table inet ${table} {\n${nft}\n}\n` });
+    }
   }
 }
 
-/** Rules in an `nft -a list` output whose comment is exactly `tag`. */
+/** nft prints counters and normalises quoting; compare rules on what they match and do. */
+function sameRule(listed: string, wanted: string): boolean {
+  const norm = (s: string) =>
+    s.replace(/counter packets \d+ bytes \d+/, "counter").replace(/\s+/g, " ").trim();
+  return norm(listed) === norm(wanted);
+}
+
+/** Rules in an `nft -a list` output whose comment is exactly `tag`, in chain order. */
 export function findTagged(listing: string, tag: string): { text: string; handle: number }[] {
   const out: { text: string; handle: number }[] = [];
   for (const line of listing.split("\n")) {

@@ -52,7 +52,11 @@ export class LinuxSystem implements SystemBackend {
     let closed = false;
     let child: Deno.ChildProcess | undefined;
     try {
-      child = new Deno.Command("ip", { args: ["-o", "monitor", "address"], stdout: "piped", stderr: "null" })
+      child = new Deno.Command("ip", {
+        args: ["-o", "monitor", "address"],
+        stdout: "piped",
+        stderr: "null",
+      })
         .spawn();
     } catch {
       return { close() {} };

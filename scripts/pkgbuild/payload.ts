@@ -1,0 +1,114 @@
+// The payload tree of the punch package for one CPU, and the metadata read from openwrt/Makefile.
+import type { PackageMeta } from "../../src/pkg/meta.ts";
+import type { TreeEntry } from "../../src/pkg/tree.ts";
+import { CPUS, type Cpu, type Glibc } from "./inputs.ts";
+
+/** Where the runtime, the program and the glibc files live on the router. */
+export const LIB_DIR = "/usr/lib/punch";
+
+/**
+ * Flags for `deno run` of the bundle: nothing may be fetched (no remote or npm imports, cached
+ * only), no deno.json/lock file is looked for next to it.
+ */
+export const RUN_FLAGS = ["--no-remote", "--no-npm", "--cached-only", "--no-config", "--no-lock", "--quiet", "-A", "--unstable-net"];
+
+/** The /usr/bin wrapper for a program, starting the runtime through the bundled glibc loader. */
+export function wrapper(cpu: Cpu, prog: "punchd" | "punchctl", form: "bundle" | "compiled"): string {
+  const c = CPUS[cpu];
+  const target = form === "bundle" ? `"$d/deno" run ${RUN_FLAGS.join(" ")} "$d/punch.js"` : `"$d/punch"`;
+  return [
+    "#!/bin/sh",
+    `# ${prog}: Deno's glibc runtime, started through the glibc loader Punch carries (OpenWrt is musl).`,
+    `d=${LIB_DIR}`,
+    "export DENO_DIR=/tmp/punch/deno DENO_NO_UPDATE_CHECK=1 DENO_NO_PROMPT=1",
+    `exec "$d/lib/${c.loader}" --library-path "$d/lib" ${target} ${prog} "$@"`,
+    "",
+  ].join("\n");
+}
+
+/** Fields of openwrt/Makefile the stand-alone build reuses. */
+export interface MakefileInfo {
+  version: string;
+  release: string;
+  license: string;
+  maintainer: string;
+  depends: string[];
+  section: string;
+  description: string;
+  conffiles: string[];
+  prerm: string | undefined;
+}
+
+function defineBlock(text: string, name: string): string | undefined {
+  const m = new RegExp(`^define ${name.replace(/[/]/g, "\\/")}\\n([\\s\\S]*?)^endef`, "m").exec(text);
+  return m?.[1]?.replace(/\$\$/g, "$");
+}
+
+/** Reads the values the feed Makefile declares (make's `$$` unescaped). */
+export function parseMakefile(text: string): MakefileInfo {
+  const v = (k: string) => new RegExp(`^\\s*${k}:=(.*)$`, "m").exec(text)?.[1]?.trim();
+  const need = (k: string) => {
+    const x = v(k);
+    if (x === undefined) throw new Error(`openwrt/Makefile has no ${k}: add it`);
+    return x;
+  };
+  const depends = need("DEPENDS").split(/\s+/).filter((d) => d.startsWith("+")).map((d) => d.slice(1));
+  return {
+    version: need("PKG_VERSION"),
+    release: need("PKG_RELEASE"),
+    license: need("PKG_LICENSE"),
+    maintainer: need("PKG_MAINTAINER"),
+    depends,
+    section: need("SECTION"),
+    description: (defineBlock(text, "Package/punch/description") ?? "").split("\n").map((l) => l.trim()).filter(Boolean).join(" "),
+    conffiles: (defineBlock(text, "Package/punch/conffiles") ?? "").split("\n").map((l) => l.trim()).filter(Boolean),
+    prerm: defineBlock(text, "Package/punch/prerm"),
+  };
+}
+
+/** Package metadata for one OpenWrt architecture. */
+export function metaFor(info: MakefileInfo, arch: string, sourceDateEpoch: number): PackageMeta {
+  const meta: PackageMeta = {
+    name: "punch",
+    version: `${info.version}-r${info.release}`,
+    arch,
+    depends: info.depends,
+    source: "feeds/punch/punch",
+    sourceName: "punch",
+    license: info.license,
+    section: info.section,
+    maintainer: info.maintainer,
+    description: info.description,
+    sourceDateEpoch,
+    conffiles: info.conffiles,
+  };
+  if (info.prerm !== undefined) meta.prerm = info.prerm;
+  return meta;
+}
+
+/** The program as it is packed: Deno runtime + bundle, or one compiled binary. */
+export type Program =
+  | { form: "bundle"; runtime: Uint8Array; bundle: Uint8Array }
+  | { form: "compiled"; binary: Uint8Array };
+
+/** Builds the payload tree for one CPU: wrappers, runtime/program, glibc, OpenWrt files. */
+export function payloadTree(cpu: Cpu, program: Program, glibc: Glibc, files: readonly TreeEntry[], versions: string): TreeEntry[] {
+  const lib = LIB_DIR.slice(1);
+  const enc = (s: string) => new TextEncoder().encode(s);
+  const tree: TreeEntry[] = [...files];
+  for (const prog of ["punchd", "punchctl"] as const) {
+    tree.push({ kind: "file", path: `usr/bin/${prog}`, mode: 0o755, data: enc(wrapper(cpu, prog, program.form)) });
+  }
+  if (program.form === "bundle") {
+    tree.push({ kind: "file", path: `${lib}/deno`, mode: 0o755, data: program.runtime });
+    tree.push({ kind: "file", path: `${lib}/punch.js`, mode: 0o644, data: program.bundle });
+  } else {
+    tree.push({ kind: "file", path: `${lib}/punch`, mode: 0o755, data: program.binary });
+  }
+  for (const [name, f] of glibc.files) tree.push({ kind: "file", path: `${lib}/lib/${name}`, mode: f.mode, data: f.data });
+  for (const [pkg, text] of glibc.copyrights) {
+    tree.push({ kind: "file", path: `${lib}/licenses/${pkg}.copyright`, mode: 0o644, data: text });
+  }
+  tree.push({ kind: "file", path: `${lib}/VERSIONS`, mode: 0o644, data: enc(versions) });
+  return tree;
+}

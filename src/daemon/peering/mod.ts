@@ -1,0 +1,2 @@
+/** punchd's peering: invites, joins, signed peer cards kept current (issue 4). */
+export { PeeringService } from "./peering_service.ts";

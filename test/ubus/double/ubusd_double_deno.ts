@@ -1,0 +1,174 @@
+// The ubusd + rpcd + netifd test double on a real Unix socket.
+import { type BlobmsgValue, fieldsOf } from "../../../src/ubus/blobmsg.ts";
+import { decodeMessage } from "../../../src/ubus/message.ts";
+import { UbusDeframer } from "../../../src/ubus/deframer.ts";
+import { Broker } from "./broker.ts";
+import { type InterfaceState, Netifd } from "./network.ts";
+import { type AclGroups, Sessions, type TestUser } from "./session.ts";
+import { UciObject } from "./uci.ts";
+import { type ConfigFiles, UciStore } from "./uci_store.ts";
+
+/** Options of `startUbusDouble`. */
+export interface UbusDoubleOptions {
+  socketPath: string;
+  /** Directory of UCI text files (`/etc/config`). */
+  configDir: string;
+  /** rpcd `config login` users; default root with an empty password (any accepted). */
+  users?: TestUser[];
+  /** acl.d groups; default one group "punch-test" granting read+write on all uci configs. */
+  acls?: AclGroups;
+  /** Milliseconds per protocol second, for rpcd timeouts (apply rollback, session expiry). */
+  secondMs?: number;
+  /** Interfaces to create at start. */
+  interfaces?: Record<string, InterfaceState>;
+}
+
+/** A running double. */
+export interface UbusDouble {
+  readonly socketPath: string;
+  /** Stop listening, drop every client, cancel timers. */
+  close(): Promise<void>;
+  /** Send an event as a daemon would (`ubus send <event> <data>`). */
+  emit(event: string, data: { readonly [key: string]: BlobmsgValue }): void;
+  /** Create or change a netifd interface; emits ifup/ifdown and interface.update. */
+  setInterface(name: string, state: InterfaceState): void;
+  /** Configs that got a `config.change` trigger (commit, apply, rollback), in order. */
+  readonly configChanges: string[];
+  /** Events sent through the bus. */
+  readonly broker: Broker;
+  readonly uci: UciObject;
+  readonly netifd: Netifd;
+}
+
+/** Config files in a real directory, one file per config as in /etc/config. */
+export function dirFiles(dir: string): ConfigFiles {
+  return {
+    list: () =>
+      [...Deno.readDirSync(dir)].filter((e) => e.isFile && !e.name.startsWith(".")).map((e) =>
+        e.name
+      ),
+    read: (name) => {
+      try {
+        return Deno.readTextFileSync(`${dir}/${name}`);
+      } catch (e) {
+        if (e instanceof Deno.errors.NotFound) return null;
+        throw e;
+      }
+    },
+    write: (name, text) => Deno.writeTextFileSync(`${dir}/${name}`, text),
+  };
+}
+
+const DEFAULT_ACLS: AclGroups = {
+  "punch-test": {
+    read: { ubus: { "*": ["*"] }, uci: ["*"] },
+    write: { ubus: { "*": ["*"] }, uci: ["*"] },
+  },
+};
+
+/**
+ * Start the double: ubusd on `socketPath` with rpcd's `session` and `uci` and netifd's
+ * `network*` objects.
+ * @example const d = await startUbusDouble({ socketPath: `${tmp}/ubus.sock`, configDir: `${tmp}/config` });
+ */
+export function startUbusDouble(opts: UbusDoubleOptions): Promise<UbusDouble> {
+  const secondMs = opts.secondMs ?? 1000;
+  const broker = new Broker();
+  const timers = new Set<number>();
+  const configChanges: string[] = [];
+  const now = () => Date.now();
+  const rpcd = broker.connect(null);
+  const netifdClient = broker.connect(null);
+  const sessions = new Sessions(
+    opts.users ?? [{ username: "root", password: "", write: ["*"] }],
+    opts.acls ?? DEFAULT_ACLS,
+    now,
+    secondMs,
+  );
+  const uci = new UciObject(new UciStore(dirFiles(opts.configDir)), sessions, {
+    secondMs,
+    onConfigChange: (c) => configChanges.push(c),
+    schedule: (ms, f) => {
+      const t = setTimeout(() => {
+        timers.delete(t);
+        f();
+      }, ms);
+      timers.add(t);
+      return () => {
+        clearTimeout(t);
+        timers.delete(t);
+      };
+    },
+  });
+  broker.addObject(rpcd, "session", sessions.methods());
+  broker.addObject(rpcd, "uci", uci.methods());
+  const netifd = new Netifd(broker, netifdClient, now);
+  for (const [name, st] of Object.entries(opts.interfaces ?? {})) netifd.setState(name, st);
+
+  try {
+    Deno.removeSync(opts.socketPath);
+  } catch { /* not there */ }
+  const listener = Deno.listen({ transport: "unix", path: opts.socketPath });
+  const conns = new Set<Deno.UnixConn>();
+  const serve = async (conn: Deno.UnixConn) => {
+    conns.add(conn);
+    let writing = Promise.resolve();
+    const id = broker.connect((bytes) => {
+      writing = writing.then(async () => {
+        let off = 0;
+        while (off < bytes.length) off += await conn.write(bytes.subarray(off));
+      }).catch(() => {});
+    });
+    const deframer = new UbusDeframer();
+    const buf = new Uint8Array(65536);
+    try {
+      for (;;) {
+        const n = await conn.read(buf);
+        if (n === null) break;
+        for (const frame of deframer.pushFrames(buf.subarray(0, n))) {
+          let m;
+          try {
+            m = decodeMessage(frame);
+          } catch {
+            continue; // blob_parse_untrusted drops what it cannot read
+          }
+          broker.receive(id, m);
+        }
+      }
+    } catch { /* reset or oversized frame: ubusd disconnects */ }
+    broker.disconnect(id);
+    conns.delete(conn);
+    await writing;
+    try {
+      conn.close();
+    } catch { /* closed */ }
+  };
+  const accepting = (async () => {
+    for await (const conn of listener) void serve(conn);
+  })().catch(() => {});
+
+  return Promise.resolve({
+    socketPath: opts.socketPath,
+    configChanges,
+    broker,
+    uci,
+    netifd,
+    emit: (event, data) => broker.sendEvent(netifdClient, event, fieldsOf(data)),
+    setInterface: (name, state) => netifd.setState(name, state),
+    close: async () => {
+      uci.stop();
+      for (const t of timers) clearTimeout(t);
+      timers.clear();
+      listener.close();
+      for (const c of conns) {
+        try {
+          c.close();
+        } catch { /* closed */ }
+      }
+      await accepting;
+      try {
+        Deno.removeSync(opts.socketPath);
+      } catch { /* gone */ }
+    },
+  });
+}
