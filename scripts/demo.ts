@@ -46,6 +46,8 @@ try {
     console.log(`    router ${id}: WAN ${lab.wanAddress(id)} behind NAT ${lab.publicAddress(id)}, LAN ${lab.lanAddress(id)}`);
   }
 
+  await lab.startStun("stun");
+
   step("Starting punchd on both routers (first start creates wg0 in /etc/config/network)");
   await Promise.all([lab.startPunchd("a"), lab.startPunchd("b")]);
   const st = async (id: string) => JSON.parse(await (await lab!.punchctl(id, ["status", "--json"])).stdout);

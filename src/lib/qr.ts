@@ -1,3 +1,5 @@
+export { qrToSvg, qrToText } from "./qr_render.ts";
+
 /** Error-correction level: L recovers ~7 % damage, M ~15 %. */
 export type QrEcc = "L" | "M";
 
@@ -33,181 +35,27 @@ const PENALTY_N3 = 40;
 const PENALTY_N4 = 10;
 
 /** Error-correction codewords per block, index = version (table 9). */
+// deno-fmt-ignore
 const EC_PER_BLOCK: Record<QrEcc, readonly number[]> = {
   L: [
-    0,
-    7,
-    10,
-    15,
-    20,
-    26,
-    18,
-    20,
-    24,
-    30,
-    18,
-    20,
-    24,
-    26,
-    30,
-    22,
-    24,
-    28,
-    30,
-    28,
-    28,
-    28,
-    28,
-    30,
-    30,
-    26,
-    28,
-    30,
-    30,
-    30,
-    30,
-    30,
-    30,
-    30,
-    30,
-    30,
-    30,
-    30,
-    30,
-    30,
-    30,
+    0, 7, 10, 15, 20, 26, 18, 20, 24, 30, 18, 20, 24, 26, 30, 22, 24, 28, 30, 28, 28, 28, 28, 30,
+    30, 26, 28, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30,
   ],
   M: [
-    0,
-    10,
-    16,
-    26,
-    18,
-    24,
-    16,
-    18,
-    22,
-    22,
-    26,
-    30,
-    22,
-    22,
-    24,
-    24,
-    28,
-    28,
-    26,
-    26,
-    26,
-    26,
-    28,
-    28,
-    28,
-    28,
-    28,
-    28,
-    28,
-    28,
-    28,
-    28,
-    28,
-    28,
-    28,
-    28,
-    28,
-    28,
-    28,
-    28,
-    28,
+    0, 10, 16, 26, 18, 24, 16, 18, 22, 22, 26, 30, 22, 22, 24, 24, 28, 28, 26, 26, 26, 26, 28, 28,
+    28, 28, 28, 28, 28, 28, 28, 28, 28, 28, 28, 28, 28, 28, 28, 28, 28,
   ],
 };
 /** Number of error-correction blocks, index = version (table 9). */
+// deno-fmt-ignore
 const BLOCKS: Record<QrEcc, readonly number[]> = {
   L: [
-    0,
-    1,
-    1,
-    1,
-    1,
-    1,
-    2,
-    2,
-    2,
-    2,
-    4,
-    4,
-    4,
-    4,
-    4,
-    6,
-    6,
-    6,
-    6,
-    7,
-    8,
-    8,
-    9,
-    9,
-    10,
-    12,
-    12,
-    12,
-    13,
-    14,
-    15,
-    16,
-    17,
-    18,
-    19,
-    19,
-    20,
-    21,
-    22,
-    24,
-    25,
+    0, 1, 1, 1, 1, 1, 2, 2, 2, 2, 4, 4, 4, 4, 4, 6, 6, 6, 6, 7, 8, 8, 9, 9, 10, 12, 12, 12, 13,
+    14, 15, 16, 17, 18, 19, 19, 20, 21, 22, 24, 25,
   ],
   M: [
-    0,
-    1,
-    1,
-    1,
-    2,
-    2,
-    4,
-    4,
-    4,
-    5,
-    5,
-    5,
-    8,
-    9,
-    9,
-    10,
-    10,
-    11,
-    13,
-    14,
-    16,
-    17,
-    17,
-    18,
-    20,
-    21,
-    23,
-    25,
-    26,
-    28,
-    29,
-    31,
-    33,
-    35,
-    37,
-    38,
-    40,
-    43,
-    45,
-    47,
-    49,
+    0, 1, 1, 1, 2, 2, 4, 4, 4, 5, 5, 5, 8, 9, 9, 10, 10, 11, 13, 14, 16, 17, 17, 18, 20, 21, 23,
+    25, 26, 28, 29, 31, 33, 35, 37, 38, 40, 43, 45, 47, 49,
   ],
 };
 
@@ -542,52 +390,4 @@ export function encodeQr(data: string | Uint8Array, opts: QrOptions = {}): QrCod
   }
   const g = best!.g;
   return { version, ecc, mask: best!.mask, size: g.size, modules: g.dark };
-}
-
-function isDark(qr: QrCode, x: number, y: number): boolean {
-  return qr.modules[y]?.[x] ?? false;
-}
-
-/**
- * Render for a terminal with half-block characters, two module rows per text line. By default
- * light modules are drawn as blocks, which reads correctly on a dark terminal background.
- */
-export function qrToText(
-  qr: QrCode,
-  opts: { margin?: number; darkBackground?: boolean } = {},
-): string {
-  const margin = opts.margin ?? 2;
-  const lightInk = opts.darkBackground ?? true;
-  const lines: string[] = [];
-  const from = -margin, to = qr.size + margin;
-  for (let y = from; y < to; y += 2) {
-    let s = "";
-    for (let x = from; x < to; x++) {
-      const top = isDark(qr, x, y) !== lightInk;
-      const bottom = y + 1 < to ? isDark(qr, x, y + 1) !== lightInk : false;
-      s += top ? (bottom ? "\u2588" : "\u2580") : bottom ? "\u2584" : " ";
-    }
-    lines.push(s);
-  }
-  return lines.join("\n") + "\n";
-}
-
-/** Render as a standalone SVG element (one path, crisp edges, white quiet zone). */
-export function qrToSvg(qr: QrCode, opts: { margin?: number; pixels?: number } = {}): string {
-  const margin = opts.margin ?? 4;
-  const dim = qr.size + 2 * margin;
-  const px = opts.pixels ?? dim * 4;
-  let d = "";
-  for (let y = 0; y < qr.size; y++) {
-    for (let x = 0; x < qr.size; x++) {
-      if (!isDark(qr, x, y)) continue;
-      let w = 1;
-      while (isDark(qr, x + w, y)) w++;
-      d += `M${x + margin} ${y + margin}h${w}v1h-${w}z`;
-      x += w - 1;
-    }
-  }
-  return `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${dim} ${dim}" width="${px}" ` +
-    `height="${px}" shape-rendering="crispEdges" role="img" aria-label="QR code">` +
-    `<rect width="${dim}" height="${dim}" fill="#fff"/><path fill="#000" d="${d}"/></svg>`;
 }

@@ -168,6 +168,89 @@ async function filteringTests(
   return { base, changeBoth: both.outcome, changePort: port.outcome };
 }
 
+interface RunContext {
+  opts: NetcheckOptions;
+  timeoutMs: number;
+  policy: Partial<RetransmitPolicy>;
+  sockets: StunSocket[];
+  main: Partial<Record<4 | 6, StunSocket>>;
+  obs: NetcheckObservations;
+}
+
+/** Phase 1: every server in parallel from the main socket of its family. */
+async function probeServers(ctx: RunContext, targets: Target[]): Promise<ServerProbe[]> {
+  const { opts, policy, main, obs, sockets } = ctx;
+  for (const fam of [4, 6] as const) {
+    if (!targets.some((t) => t.family === fam)) continue;
+    try {
+      main[fam] = openMain(fam, opts.localPort, obs.notes, policy);
+      sockets.push(main[fam]);
+    } catch (e) {
+      obs.notes.push(`Cannot open an IPv${fam} UDP socket: ${errorMessage(e)}`);
+    }
+  }
+  if (main[4]) obs.localPortV4 = main[4].local.port;
+  return await Promise.all(targets.map(async (t): Promise<ServerProbe> => {
+    const sock = main[t.family];
+    const p = sock
+      ? await probe(sock, t.address, {}, policy)
+      : { outcome: { kind: "failed", error: "No socket" } as const };
+    return { ...t, ...p };
+  }));
+}
+
+/** Phase 2: RFC 5780 tests, path, lifetime, IPv6 filtering; all in parallel, each bounded. */
+function natTests(ctx: RunContext, probes: ServerProbe[]): Promise<void>[] {
+  const { opts, policy, main, obs, sockets, timeoutMs } = ctx;
+  // The first server per family that names a distinct OTHER-ADDRESS can run RFC 5780 tests.
+  const rfc5780 = (fam: 4 | 6) =>
+    probes.find((p) =>
+      p.family === fam && p.outcome.kind === "answered" && p.otherAddress &&
+      p.otherAddress.host !== p.address.host
+    );
+  const v4 = rfc5780(4), v6 = rfc5780(6);
+  const firstV4 = probes.find((p) => p.family === 4 && p.outcome.kind === "answered");
+  const tasks: Promise<void>[] = [];
+  const sock4 = main[4];
+  if (v4 && sock4) {
+    const other = v4.otherAddress!;
+    tasks.push(
+      Promise.all([
+        probe(sock4, { host: other.host, port: v4.address.port }, {}, policy),
+        probe(sock4, other, {}, policy),
+      ]).then(([altIp, altIpPort]) => {
+        obs.mappingTests = { altIp: altIp.outcome, altIpPort: altIpPort.outcome };
+      }),
+      filteringTests(4, v4.address, policy, sockets).then((f) => void (obs.filteringV4 = f)),
+    );
+  }
+  const wan = opts.wanAddress;
+  const needPath = wan === undefined || (isIPv4(wan) && isPrivateV4(wan));
+  if (opts.tracePath !== false && needPath && firstV4) {
+    tasks.push(
+      tracePath(firstV4.address.host, timeoutMs + 1000).then((h) => {
+        if (h) obs.pathHops = h;
+        else obs.notes.push("No traceroute available: CGNAT behind another NAT cannot be seen");
+      }),
+    );
+  }
+  if (opts.lifetimeWaitsMs && opts.lifetimeWaitsMs.length > 0 && firstV4) {
+    const server = `${firstV4.address.host}:${firstV4.address.port}`;
+    tasks.push(
+      probeMappingLifetime({ server, waitsMs: opts.lifetimeWaitsMs, timeoutMs }).then((r) => {
+        if (r.lifetime) obs.mappingLifetime = r.lifetime;
+        obs.notes.push(...r.notes);
+      }),
+    );
+  }
+  if (v6) {
+    tasks.push(
+      filteringTests(6, v6.address, policy, sockets).then((f) => void (obs.filteringV6 = f)),
+    );
+  }
+  return tasks;
+}
+
 /**
  * Probe every server, run RFC 5780 mapping and filtering tests where a server allows, decide the verdict.
  * @example const r = await runNetcheck({ servers: ["203.0.113.3:3478"], wanAddress: "192.168.1.2" });
@@ -179,90 +262,26 @@ export async function runNetcheck(opts: NetcheckOptions): Promise<NetcheckReport
     rtoMs: clamp(timeoutMs / 6, 50, 500),
     deadlineMs: timeoutMs,
   };
-  const notes: string[] = [];
-  const failed: ServerProbe[] = [];
-  const sockets: StunSocket[] = [];
-  const obs: NetcheckObservations = { checkedAt, durationMs: 0, servers: [], notes };
+  const obs: NetcheckObservations = { checkedAt, durationMs: 0, servers: [], notes: [] };
   if (opts.wanAddress !== undefined) obs.wanAddress = opts.wanAddress;
   if (opts.wanV6 !== undefined) obs.wanV6 = opts.wanV6;
   if (opts.servers.length > MAX_SERVERS) {
-    notes.push(`Only the first ${MAX_SERVERS} STUN servers were probed`);
+    obs.notes.push(`Only the first ${MAX_SERVERS} STUN servers were probed`);
   }
+  const ctx: RunContext = { opts, timeoutMs, policy, sockets: [], main: {}, obs };
   try {
+    const failed: ServerProbe[] = [];
     const targets = await resolveTargets(opts.servers, timeoutMs, failed);
-    const main: Partial<Record<4 | 6, StunSocket>> = {};
-    for (const fam of [4, 6] as const) {
-      if (!targets.some((t) => t.family === fam)) continue;
-      try {
-        main[fam] = openMain(fam, opts.localPort, notes, policy);
-        sockets.push(main[fam]);
-      } catch (e) {
-        notes.push(`Cannot open an IPv${fam} UDP socket: ${errorMessage(e)}`);
-      }
-    }
-    if (main[4]) obs.localPortV4 = main[4].local.port;
-    // Phase 1: every server in parallel.
-    const probes = await Promise.all(targets.map(async (t): Promise<ServerProbe> => {
-      const sock = main[t.family];
-      const p = sock
-        ? await probe(sock, t.address, {}, policy)
-        : { outcome: { kind: "failed", error: "No socket" } as const };
-      return { ...t, ...p };
-    }));
+    const probes = await probeServers(ctx, targets);
     obs.servers = [...probes, ...failed];
-    // Phase 2: RFC 5780 tests against the first server per family that names a distinct OTHER-ADDRESS.
-    const rfc5780 = (fam: 4 | 6) =>
-      probes.find((p) =>
-        p.family === fam && p.outcome.kind === "answered" && p.otherAddress &&
-        p.otherAddress.host !== p.address.host
-      );
-    const v4 = rfc5780(4), v6 = rfc5780(6);
-    const tasks: Promise<void>[] = [];
-    if (v4 && main[4]) {
-      const other = v4.otherAddress!;
-      tasks.push((async () => {
-        const [altIp, altIpPort] = await Promise.all([
-          probe(main[4]!, { host: other.host, port: v4.address.port }, {}, policy),
-          probe(main[4]!, other, {}, policy),
-        ]);
-        obs.mappingTests = { altIp: altIp.outcome, altIpPort: altIpPort.outcome };
-      })());
-      tasks.push(
-        filteringTests(4, v4.address, policy, sockets).then((f) => void (obs.filteringV4 = f)),
-      );
-    }
-    const wan = opts.wanAddress;
-    const needPath = wan === undefined || (isIPv4(wan) && isPrivateV4(wan));
-    const firstV4 = probes.find((p) => p.family === 4 && p.outcome.kind === "answered");
-    if (opts.tracePath !== false && needPath && firstV4) {
-      tasks.push(
-        tracePath(firstV4.address.host, timeoutMs + 1000).then((h) => {
-          if (h) obs.pathHops = h;
-          else {notes.push(
-              "No traceroute available: carrier-grade NAT behind another NAT cannot be seen",
-            );}
-        }),
-      );
-    }
-    if (opts.lifetimeWaitsMs && opts.lifetimeWaitsMs.length > 0 && firstV4) {
-      const server = `${firstV4.address.host}:${firstV4.address.port}`;
-      tasks.push(
-        probeMappingLifetime({ server, waitsMs: opts.lifetimeWaitsMs, timeoutMs }).then((r) => {
-          if (r.lifetime) obs.mappingLifetime = r.lifetime;
-          notes.push(...r.notes);
-        }),
-      );
-    }
-    if (v6) {
-      tasks.push(
-        filteringTests(6, v6.address, policy, sockets).then((f) => void (obs.filteringV6 = f)),
-      );
-    }
+    const tasks = natTests(ctx, probes);
     await Promise.all(
-      tasks.map((t) => t.catch((e) => void notes.push(`A NAT test failed: ${errorMessage(e)}`))),
+      tasks.map((t) =>
+        t.catch((e) => void obs.notes.push(`A NAT test failed: ${errorMessage(e)}`))
+      ),
     );
   } finally {
-    for (const s of sockets) s.close();
+    for (const s of ctx.sockets) s.close();
   }
   obs.durationMs = performance.now() - t0;
   return assembleReport(obs);

@@ -156,6 +156,14 @@ export function parseStun(bytes: Uint8Array, opts: ParseOptions = {}): StunMessa
     const start = r.pos;
     const atype = r.u16();
     const alen = r.u16();
+    if (alen > r.remaining) {
+      // The datagram holds the whole declared message, so this is a bad attribute, not truncation.
+      throw new ParseError(
+        `Cannot parse STUN attribute 0x${
+          atype.toString(16)
+        }: length "${alen}" runs past the message end`,
+      );
+    }
     const value = Uint8Array.from(r.take(alen));
     r.skip((C.ATTRIBUTE_ALIGN - (alen % C.ATTRIBUTE_ALIGN)) % C.ATTRIBUTE_ALIGN);
     if (msg.fingerprint) {

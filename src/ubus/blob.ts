@@ -83,7 +83,9 @@ export function parseBlobAttrs(bytes: Uint8Array): BlobAttr[] {
     }
     const h = readBlobHeader(bytes, off);
     if (h.len < BLOB_ATTR_HDR_LEN) {
-      throw new ParseError(`Malformed blob: attribute length "${h.len}" is below 4 at offset ${off}`);
+      throw new ParseError(
+        `Malformed blob: attribute length "${h.len}" is below 4 at offset ${off}`,
+      );
     }
     if (off + h.len > bytes.length) {
       throw new ParseError(

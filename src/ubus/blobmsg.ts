@@ -20,7 +20,8 @@ export class Typed {
 
 /** Explicit-type helpers: `{ mtu: blobmsg.int16(1420), ratio: blobmsg.double(1) }`. */
 export const blobmsg = {
-  int8: (v: number | boolean): Typed => new Typed(BlobmsgType.INT8, v === true ? 1 : v === false ? 0 : v),
+  int8: (v: number | boolean): Typed =>
+    new Typed(BlobmsgType.INT8, v === true ? 1 : v === false ? 0 : v),
   int16: (v: number): Typed => new Typed(BlobmsgType.INT16, v),
   int32: (v: number): Typed => new Typed(BlobmsgType.INT32, v),
   int64: (v: number | bigint): Typed => new Typed(BlobmsgType.INT64, v),
@@ -57,7 +58,13 @@ const UINT64_MAX = (1n << 64n) - 1n;
 /** Convert a JS value into a field the way `blobmsg_add_json_element` would. */
 export function toField(name: string, v: BlobmsgValue): BlobmsgField {
   if (v === null || v === undefined) return { name, type: BlobmsgType.UNSPEC, value: null };
-  if (v instanceof Typed) return { name, type: v.type, value: v.type === BlobmsgType.INT64 ? BigInt(v.value) : Number(v.value) };
+  if (v instanceof Typed) {
+    return {
+      name,
+      type: v.type,
+      value: v.type === BlobmsgType.INT64 ? BigInt(v.value) : Number(v.value),
+    };
+  }
   switch (typeof v) {
     case "boolean":
       return { name, type: BlobmsgType.INT8, value: v ? 1 : 0 };
@@ -68,7 +75,9 @@ export function toField(name: string, v: BlobmsgValue): BlobmsgField {
       if (Number.isSafeInteger(v)) return { name, type: BlobmsgType.INT64, value: BigInt(v) };
       return { name, type: BlobmsgType.DOUBLE, value: v };
     case "bigint":
-      if (v >= INT32_MIN && v <= INT32_MAX) return { name, type: BlobmsgType.INT32, value: Number(v) };
+      if (v >= INT32_MIN && v <= INT32_MAX) {
+        return { name, type: BlobmsgType.INT32, value: Number(v) };
+      }
       return { name, type: BlobmsgType.INT64, value: v };
     case "string":
       return { name, type: BlobmsgType.STRING, value: v };
@@ -76,7 +85,11 @@ export function toField(name: string, v: BlobmsgValue): BlobmsgField {
   if (Array.isArray(v)) {
     return { name, type: BlobmsgType.ARRAY, value: v.map((x: BlobmsgValue) => toField("", x)) };
   }
-  return { name, type: BlobmsgType.TABLE, value: fieldsOf(v as { readonly [key: string]: BlobmsgValue }) };
+  return {
+    name,
+    type: BlobmsgType.TABLE,
+    value: fieldsOf(v as { readonly [key: string]: BlobmsgValue }),
+  };
 }
 
 /** The fields of a table, in property order; `undefined` properties are left out. */
@@ -90,7 +103,9 @@ export function fieldsOf(obj: { readonly [key: string]: BlobmsgValue }): Blobmsg
 export function writeField(w: Writer, f: BlobmsgField): void {
   const at = startBlob(w, f.type, true);
   const name = utf8.encode(f.name);
-  if (name.length > 0xffff) throw new RangeError(`Blobmsg name of ${name.length} bytes is too long`);
+  if (name.length > 0xffff) {
+    throw new RangeError(`Blobmsg name of ${name.length} bytes is too long`);
+  }
   w.u16(name.length).bytes(name).u8(0);
   w.zeros(((2 + name.length + 1 + 3) & ~3) - (2 + name.length + 1));
   writePayload(w, f);
@@ -111,7 +126,9 @@ function writePayload(w: Writer, f: BlobmsgField): void {
       return;
     case BlobmsgType.INT64: {
       const b = BigInt(v as number | bigint);
-      if (b < INT64_MIN || b > UINT64_MAX) throw new RangeError(`Value "${b}" does not fit in INT64`);
+      if (b < INT64_MIN || b > UINT64_MAX) {
+        throw new RangeError(`Value "${b}" does not fit in INT64`);
+      }
       w.u64(BigInt.asUintN(64, b));
       return;
     }
@@ -159,16 +176,22 @@ const EXACT_LEN: Partial<Record<number, number>> = {
 /** Decode back-to-back blobmsg attributes; `named` demands non-empty names (tables). */
 export function decodeFields(bytes: Uint8Array, named = false): BlobmsgField[] {
   return parseBlobAttrs(bytes).map((a) => {
-    if (!a.extended) throw new ParseError(`Malformed blobmsg: attribute id "${a.id}" lacks the extended bit`);
+    if (!a.extended) {
+      throw new ParseError(`Malformed blobmsg: attribute id "${a.id}" lacks the extended bit`);
+    }
     if (a.id > BLOBMSG_TYPE_LAST) throw new ParseError(`Malformed blobmsg: unknown type "${a.id}"`);
     const p = a.payload;
-    if (p.length < 3) throw new ParseError("Malformed blobmsg: attribute too short for its name header");
+    if (p.length < 3) {
+      throw new ParseError("Malformed blobmsg: attribute too short for its name header");
+    }
     const nameLen = (p[0]! << 8) | p[1]!;
     const hdrLen = (2 + nameLen + 1 + 3) & ~3;
     if (p.length < hdrLen || p[2 + nameLen] !== 0) {
       throw new ParseError(`Malformed blobmsg: name of ${nameLen} bytes is not NUL-terminated`);
     }
-    if (named && nameLen === 0) throw new ParseError("Malformed blobmsg: table member without a name");
+    if (named && nameLen === 0) {
+      throw new ParseError("Malformed blobmsg: table member without a name");
+    }
     const name = utf8.decode(p.subarray(2, 2 + nameLen));
     return { name, ...decodePayload(a.id as BlobmsgType, p.subarray(hdrLen), name) };
   });
@@ -177,7 +200,9 @@ export function decodeFields(bytes: Uint8Array, named = false): BlobmsgField[] {
 function decodePayload(type: BlobmsgType, d: Uint8Array, name: string): Omit<BlobmsgField, "name"> {
   const exact = EXACT_LEN[type];
   if (exact !== undefined && d.length !== exact) {
-    throw new ParseError(`Malformed blobmsg: "${name}" of type ${type} has ${d.length} bytes, want ${exact}`);
+    throw new ParseError(
+      `Malformed blobmsg: "${name}" of type ${type} has ${d.length} bytes, want ${exact}`,
+    );
   }
   const view = new DataView(d.buffer, d.byteOffset, d.byteLength);
   switch (type) {
@@ -214,7 +239,9 @@ export function fieldToJson(f: BlobmsgField): BlobmsgJson {
       return f.value !== 0;
     case BlobmsgType.INT64: {
       const b = f.value as bigint;
-      return b >= BigInt(Number.MIN_SAFE_INTEGER) && b <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(b) : b;
+      return b >= BigInt(Number.MIN_SAFE_INTEGER) && b <= BigInt(Number.MAX_SAFE_INTEGER)
+        ? Number(b)
+        : b;
     }
     case BlobmsgType.ARRAY:
       return (f.value as BlobmsgField[]).map(fieldToJson);

@@ -37,7 +37,9 @@ export class UbusDeframer {
         throw new ParseError(`Malformed ubus frame: blob length "${h.len}" below 4; reconnect`);
       }
       if (blobPad(h.len) > UBUS_MAX_MSGLEN) {
-        throw new ParseError(`Oversized ubus frame: "${h.len}" bytes exceeds UBUS_MAX_MSGLEN; reconnect`);
+        throw new ParseError(
+          `Oversized ubus frame: "${h.len}" bytes exceeds UBUS_MAX_MSGLEN; reconnect`,
+        );
       }
       const total = UBUS_MSGHDR_LEN + h.len;
       if (this.buf.length - off < total) break;

@@ -1,7 +1,10 @@
 // Typed ubus status errors. Codes: ubus@3cc98db:ubusmsg.h `enum ubus_msg_status`.
 import { Status, type StatusName } from "./constants.ts";
 
-const NAMES = Object.fromEntries(Object.entries(Status).map(([k, v]) => [v, k])) as Record<number, StatusName>;
+const NAMES = Object.fromEntries(Object.entries(Status).map(([k, v]) => [v, k])) as Record<
+  number,
+  StatusName
+>;
 
 /** Symbolic name of a status code, e.g. 4 → "NOT_FOUND"; "UNKNOWN_ERROR" for codes ubus lacks. */
 export function statusName(code: number): StatusName {

@@ -103,7 +103,11 @@ function writeAttr(w: Writer, key: keyof MessageAttrs, attrs: MessageAttrs): voi
         writeField(w, {
           name: m,
           type: BlobmsgType.TABLE,
-          value: Object.entries(args).map(([n, t]) => ({ name: n, type: BlobmsgType.INT32, value: t })),
+          value: Object.entries(args).map(([n, t]) => ({
+            name: n,
+            type: BlobmsgType.INT32,
+            value: t,
+          })),
         });
       }
       return endBlob(w, at, id, false);
@@ -132,7 +136,9 @@ export function encodeMessage(m: UbusMessage): Uint8Array {
 }
 
 function need(len: number, want: number, what: string): void {
-  if (len !== want) throw new ParseError(`Malformed ubus message: ${what} has ${len} bytes, want ${want}`);
+  if (len !== want) {
+    throw new ParseError(`Malformed ubus message: ${what} has ${len} bytes, want ${want}`);
+  }
 }
 
 function readStr(p: Uint8Array, what: string): string {
@@ -165,20 +171,49 @@ function decodeAttrs(body: Uint8Array): MessageAttrs {
   for (const x of parseBlobAttrs(body)) {
     const p = x.payload;
     switch (x.id) {
-      case MsgAttr.STATUS: a.status = readU32(p, "STATUS"); break;
-      case MsgAttr.OBJPATH: a.objpath = readStr(p, "OBJPATH"); break;
-      case MsgAttr.OBJID: a.objid = readU32(p, "OBJID"); break;
-      case MsgAttr.METHOD: a.method = readStr(p, "METHOD"); break;
-      case MsgAttr.OBJTYPE: a.objtype = readU32(p, "OBJTYPE"); break;
-      case MsgAttr.SIGNATURE: a.signature = decodeSignature(p); break;
-      case MsgAttr.DATA: a.data = decodeFields(p); break;
-      case MsgAttr.TARGET: a.target = readU32(p, "TARGET"); break;
-      case MsgAttr.ACTIVE: need(p.length, 1, "ACTIVE"); a.active = p[0] !== 0; break;
-      case MsgAttr.NO_REPLY: need(p.length, 1, "NO_REPLY"); a.noReply = p[0] !== 0; break;
-      case MsgAttr.SUBSCRIBERS: a.subscribers = parseBlobAttrs(p).map((s) => readU32(s.payload, "subscriber")); break;
-      case MsgAttr.USER: a.user = readStr(p, "USER"); break;
-      case MsgAttr.GROUP: a.group = readStr(p, "GROUP"); break;
-      default: break; // ubusd ignores ids it does not know (blob_parse_untrusted)
+      case MsgAttr.STATUS:
+        a.status = readU32(p, "STATUS");
+        break;
+      case MsgAttr.OBJPATH:
+        a.objpath = readStr(p, "OBJPATH");
+        break;
+      case MsgAttr.OBJID:
+        a.objid = readU32(p, "OBJID");
+        break;
+      case MsgAttr.METHOD:
+        a.method = readStr(p, "METHOD");
+        break;
+      case MsgAttr.OBJTYPE:
+        a.objtype = readU32(p, "OBJTYPE");
+        break;
+      case MsgAttr.SIGNATURE:
+        a.signature = decodeSignature(p);
+        break;
+      case MsgAttr.DATA:
+        a.data = decodeFields(p);
+        break;
+      case MsgAttr.TARGET:
+        a.target = readU32(p, "TARGET");
+        break;
+      case MsgAttr.ACTIVE:
+        need(p.length, 1, "ACTIVE");
+        a.active = p[0] !== 0;
+        break;
+      case MsgAttr.NO_REPLY:
+        need(p.length, 1, "NO_REPLY");
+        a.noReply = p[0] !== 0;
+        break;
+      case MsgAttr.SUBSCRIBERS:
+        a.subscribers = parseBlobAttrs(p).map((s) => readU32(s.payload, "subscriber"));
+        break;
+      case MsgAttr.USER:
+        a.user = readStr(p, "USER");
+        break;
+      case MsgAttr.GROUP:
+        a.group = readStr(p, "GROUP");
+        break;
+      default:
+        break; // ubusd ignores ids it does not know (blob_parse_untrusted)
     }
   }
   return a;
@@ -197,12 +232,18 @@ export function decodeMessage(bytes: Uint8Array): UbusMessage {
   const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const version = v.getUint8(0);
   const type = v.getUint8(1);
-  if (version !== UBUS_MSG_VERSION) throw new ParseError(`Unsupported ubus message version "${version}"`);
+  if (version !== UBUS_MSG_VERSION) {
+    throw new ParseError(`Unsupported ubus message version "${version}"`);
+  }
   if (type >= MSG_TYPE_LAST) throw new ParseError(`Unknown ubus message type "${type}"`);
   const h = readBlobHeader(bytes, UBUS_MSGHDR_LEN);
-  if (h.len < BLOB_ATTR_HDR_LEN) throw new ParseError(`Malformed ubus message: blob length "${h.len}" below 4`);
+  if (h.len < BLOB_ATTR_HDR_LEN) {
+    throw new ParseError(`Malformed ubus message: blob length "${h.len}" below 4`);
+  }
   const end = UBUS_MSGHDR_LEN + h.len;
-  if (end > bytes.length) throw new RangeError(`Truncated ubus message: need ${end} bytes, have ${bytes.length}`);
+  if (end > bytes.length) {
+    throw new RangeError(`Truncated ubus message: need ${end} bytes, have ${bytes.length}`);
+  }
   return {
     type,
     seq: v.getUint16(2),

@@ -69,7 +69,12 @@ export class UbusClient {
     opts: UbusClientOptions = {},
   ): Promise<UbusClient> {
     const c = new UbusClient(path, opts);
-    await c.open();
+    try {
+      await c.open();
+    } catch (e) {
+      c.close();
+      throw e;
+    }
     return c;
   }
 

@@ -98,7 +98,9 @@ describe("conntrack selection", () => {
 });
 
 describe("captured deadlock (router a, naive lab, conntrack -L -p udp)", () => {
-  const text = Deno.readTextFileSync(new URL("../vectors/assist/conntrack_deadlock_router_a.txt", import.meta.url));
+  const text = Deno.readTextFileSync(
+    new URL("../vectors/assist/conntrack_deadlock_router_a.txt", import.meta.url),
+  );
   test("the LAN host's stale flow to the remote is selected, the router's own is not", () => {
     const entries = parseConntrackList(text);
     expect(entries).toHaveLength(2);

@@ -6,9 +6,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { fileIncludes } from "../../src/assist/assist_deno.ts";
 import { shadowingFilters } from "../../src/assist/conntrack.ts";
 import { type AssistState, mappingsOf } from "../../src/assist/plan.ts";
-import { networkOf, parseCidr } from "../../src/lib/net.ts";
 import { allHandshook, labExec, routerApplier, WG_PORT } from "./assist_lab.ts";
-import { fw4Ruleset } from "./fw4_ruleset.ts";
 import { type HostWireguard, type Lab, labUp, sleep, waitFor, wgKeyPair } from "./lab.ts";
 
 type Keys = { privateKey: string; publicKey: string };
@@ -169,39 +167,22 @@ describe("LAN assist lab", () => {
   });
 
   test("Punch's rules come back after an fw4 reload", async () => {
-    const dir = await Deno.makeTempDir({ prefix: "punch-assist-" });
-    try {
-      const applier = routerApplier(lab, "a", fileIncludes(dir));
-      const before = (await applier.listInstalled()).map((r) => r.tag).sort();
-      await applier.persist();
-      const read = (p: string) => Deno.readTextFile(`${dir}/${p}/punch.nft`);
-      const node = lab.plan.nodes.find((n) => n.id === "a")!.router!;
-      const ruleset = fw4Ruleset({
-        wanDev: "wan0",
-        lanDev: "lan0",
-        acceptWanUdp: [WG_PORT],
-        lanSubnets: [fmt(networkOf(parseCidr(node.lan)))],
-        wanSubnets: [fmt(networkOf(parseCidr(node.wan)))],
-        includes: [
-          { position: "table-pre", text: await read("table-pre") },
-          { position: "chain-pre", chain: "dstnat", text: await read("chain-pre/dstnat") },
-          {
-            position: "chain-pre",
-            chain: "forward_wan",
-            text: await read("chain-pre/forward_wan"),
-          },
-          { position: "chain-pre", chain: "srcnat", text: await read("chain-pre/srcnat") },
-        ],
-      });
-      const r = await lab.exec("a", ["nft", "-f", "-"], { stdin: ruleset });
-      expect(r.stderr).toBe("");
-      expect((await applier.listInstalled()).map((x) => x.tag).sort()).toEqual(before);
-      const all = (await lab.exec("a", ["nft", "list", "table", "inet", "fw4"])).stdout;
-      expect(all.match(/comment "punch jump"/g)).toHaveLength(3);
-      expect(await applier.sync(stateA)).toEqual([]);
-    } finally {
-      await Deno.remove(dir, { recursive: true });
-    }
+    // The applier writes fw4's automatic includes into the router's root; reloadFirewall
+    // rebuilds the ruleset from them as `fw4 reload` does.
+    const applier = routerApplier(
+      lab,
+      "a",
+      fileIncludes(`${lab.routerDir("a")}/usr/share/nftables.d`),
+    );
+    const before = (await applier.listInstalled()).map((r) => r.tag).sort();
+    expect(before).toHaveLength(6);
+    await applier.persist();
+    await lab.reloadFirewall("a");
+    expect((await applier.listInstalled()).map((x) => x.tag).sort()).toEqual(before);
+    const all = (await lab.exec("a", ["nft", "list", "table", "inet", "fw4"])).stdout;
+    expect(all.match(/comment "punch jump"/g)).toHaveLength(3);
+    expect(await applier.sync(stateA)).toEqual([]);
+    expect(await waitFor(() => linked("a1", "b1"), 10_000, 100)).toBe(true);
   });
 
   test("removing a host, then the peer, leaves no rule and no conntrack entry behind", async () => {
@@ -240,15 +221,18 @@ describe("LAN assist lab", () => {
     expect(await ra.listInstalled()).toEqual([]);
     expect(await rb.listInstalled()).toEqual([]);
     for (const [id, m] of [["a", left[0]!], ["b", left[1]!]] as const) {
-      const applier = routerApplier(lab, id);
+      const includeDir = `${lab.routerDir(id)}/usr/share/nftables.d`;
+      const applier = routerApplier(lab, id, fileIncludes(includeDir));
       expect(await applier.listConntrack(shadowingFilters(m))).toEqual([]);
       await applier.removeAll();
       const fw4 = (await labExec(lab, id)(["nft", "list", "table", "inet", "fw4"])).stdout;
       expect(fw4).not.toContain("punch");
+      await expect(Deno.stat(`${includeDir}/table-pre/punch.nft`)).rejects.toThrow(
+        Deno.errors.NotFound,
+      );
+      // and a reload brings nothing back
+      await lab.reloadFirewall(id);
+      expect(await applier.listInstalled()).toEqual([]);
     }
   });
 });
-
-function fmt(c: { address: string; prefix: number }): string {
-  return `${c.address}/${c.prefix}`;
-}

@@ -166,7 +166,7 @@ export async function runTrial(lab: Lab, keys: PairKeys, t: TrialSpec): Promise<
     await sleep(t.delayMs);
     wgs.push(await start(t.first === "a1" ? "b1" : "a1"));
     const t0 = performance.now();
-    const ok = await waitFor(() => allHandshook(wgs.map((wg) => ({ wg }))), t.timeoutMs, 10);
+    const ok = await waitFor(() => allHandshook(wgs.map((wg) => ({ wg }))), t.timeoutMs, 50);
     return { connected: ok, ms: ok ? Math.round(performance.now() - t0) : null };
   } finally {
     for (const wg of wgs) await wg.stop();

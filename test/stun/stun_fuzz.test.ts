@@ -1,7 +1,7 @@
 import { describe, expect, test } from "vitest";
 import { ParseError } from "../../src/lib/errors.ts";
 import { StunClient } from "../../src/stun/stun_client.ts";
-import { parseStun } from "../../src/stun/stun_codec.ts";
+import { encodeStun, isStun, parseStun, type StunClass } from "../../src/stun/stun_codec.ts";
 import { StunResponder } from "../../src/stun/stun_server.ts";
 import { loadVector, vectorNames } from "./vectors.ts";
 
@@ -101,6 +101,48 @@ describe("parser fuzzing (bounded)", () => {
       if (b.length > 0) b[r(b.length)]! ^= 1 << r(8);
       expect(() => responder.handle(b, peer, local)).not.toThrow();
       expect(() => client.receive(b, peer, 0)).not.toThrow();
+    }
+  });
+  test("isStun agrees with parseStun on mutated input", () => {
+    const r = rng(99);
+    for (let i = 0; i < 5000; i++) {
+      const seed = seeds[r(seeds.length)]!;
+      const b = seed.slice();
+      b[r(b.length)]! ^= 1 << r(8);
+      if (!isStun(b)) continue;
+      try {
+        expect(parseStun(b)).not.toBeNull();
+      } catch (e) {
+        expect(e).toBeInstanceOf(ParseError); // a cookie and sane length, but a bad attribute
+      }
+    }
+  });
+  test("random valid messages round-trip", () => {
+    const r = rng(2024);
+    const classes: StunClass[] = ["request", "indication", "success", "error"];
+    const v4 = () => ({ host: [r(256), r(256), r(256), r(256)].join("."), port: r(65536) });
+    const v6 = () => ({
+      host: `2001:db8::${r(65536).toString(16)}:${r(65536).toString(16)}`,
+      port: r(65536),
+    });
+    for (let i = 0; i < 1000; i++) {
+      const transactionId = Uint8Array.from({ length: 12 }, () => r(256));
+      const init = {
+        method: 1 + r(0xffe),
+        class: classes[r(4)]!,
+        transactionId,
+        xorMappedAddress: r(2) ? v4() : v6(),
+        otherAddress: r(2) ? v4() : v6(),
+        software: "x".repeat(r(40)),
+        fingerprint: r(2) === 1,
+      };
+      const bytes = encodeStun(init);
+      expect(isStun(bytes)).toBe(true);
+      const m = parseStun(bytes)!;
+      expect(m).toMatchObject({ method: init.method, class: init.class, software: init.software });
+      expect(m.xorMappedAddress).toEqual(init.xorMappedAddress);
+      expect(m.otherAddress).toEqual(init.otherAddress);
+      expect(m.transactionId).toEqual(transactionId);
     }
   });
 });

@@ -160,6 +160,18 @@ describe("UbusClient against the double", () => {
     }
   });
 
+  test("ubusd announces objects with ubus.object.add / remove", async () => {
+    const seen: unknown[] = [];
+    await ubus.subscribe("ubus.object.*", (id, d) => seen.push([id, d.path]));
+    lab.double.setInterface("wg0", { up: true });
+    lab.double.netifd.remove("wg0");
+    await waitFor(() => (seen.length >= 2 ? true : undefined));
+    expect(seen).toEqual([["ubus.object.add", "network.interface.wg0"], [
+      "ubus.object.remove",
+      "network.interface.wg0",
+    ]]);
+  });
+
   test("a call to an object that never answers times out", async () => {
     const conn = await Deno.connect({ transport: "unix", path: lab.socketPath });
     try {
@@ -197,6 +209,26 @@ describe("UbusClient against the double", () => {
       await new Promise((r) => setTimeout(r, 20));
       return seen.includes("ifdown") ? true : undefined;
     });
+  });
+
+  test("connecting to a missing socket fails with CONNECTION_FAILED", async () => {
+    const e = await UbusClient.connect(`${lab.dir}/nope.sock`).catch((x) => x);
+    expect(e).toBeInstanceOf(UbusError);
+    expect(e.status).toBe("CONNECTION_FAILED");
+  });
+
+  test("messages larger than one socket read round-trip", async () => {
+    const s = await ubus.call("session", "create", {});
+    const big = "x".repeat(300_000);
+    await ubus.call("session", "set", {
+      ubus_rpc_session: s.ubus_rpc_session as string,
+      values: { big },
+    });
+    const got = await ubus.call("session", "get", {
+      ubus_rpc_session: s.ubus_rpc_session as string,
+      keys: ["big"],
+    });
+    expect((got.values as { big: string }).big.length).toBe(big.length);
   });
 
   test("calls fail with CONNECTION_FAILED after close", async () => {

@@ -148,9 +148,10 @@ describe("uci", () => {
       ),
     ).toEqual(["wan"]);
     expect(await status(ubus.call("uci", "get", { config: "nope" }))).toBe("NOT_FOUND");
-    expect(await status(ubus.call("uci", "get", { config: "network", section: "nope" }))).toBe(
-      "NOT_FOUND",
-    );
+    // rpcd answers a missing section or option with OK and no data (incomplete lookup)
+    expect(await ubus.callAll("uci", "get", { config: "network", section: "nope" })).toEqual([]);
+    expect(await ubus.call("uci", "get", { config: "network", section: "wan", option: "nope" }))
+      .toEqual({});
     expect(await status(ubus.call("uci", "get", { config: "../etc" }))).toBe("INVALID_ARGUMENT");
     expect((await ubus.call("uci", "configs")).configs).toEqual(["network", "punch"]);
   });
@@ -175,6 +176,12 @@ describe("uci", () => {
       config: "network",
       section: "loopback",
       option: "netmask",
+      ubus_rpc_session: a,
+    });
+    await ubus.call("uci", "set", {
+      config: "network",
+      section: "loopback",
+      values: { ipaddr: "", nothere: "" },
       ubus_rpc_session: a,
     });
     expect(
@@ -203,6 +210,7 @@ describe("uci", () => {
       ["set", added.section, "public_key", "K="],
       ["list-add", added.section, "allowed_ips", "10.7.0.2/32"],
       ["remove", "loopback", "netmask"],
+      ["remove", "loopback", "ipaddr"],
     ]);
     expect(networkFile()).toBe(NETWORK);
     await ubus.call("uci", "commit", { config: "network", ubus_rpc_session: a });
@@ -210,9 +218,38 @@ describe("uci", () => {
     expect(text).toContain("option listen_port '51821'");
     expect(text).toContain("config wireguard_wg0");
     expect(text).not.toContain("netmask");
+    expect(text).not.toContain("127.0.0.1");
     expect(text.startsWith("config interface 'loopback'\n\toption device 'lo'")).toBe(true);
     expect(lab.double.configChanges).toEqual(["network"]);
     expect((await ubus.call("uci", "changes", { ubus_rpc_session: a })).changes).toEqual({});
+  });
+
+  test("rename renames sections and options; a missing one is a silent no-op as in rpcd", async () => {
+    const s = { ubus_rpc_session: await login() };
+    await ubus.call("uci", "rename", { config: "network", section: "wg0", name: "wg1", ...s });
+    await ubus.call("uci", "rename", {
+      config: "network",
+      section: "wan",
+      option: "proto",
+      name: "protocol",
+      ...s,
+    });
+    await ubus.call("uci", "rename", { config: "network", section: "nope", name: "x", ...s });
+    expect(
+      await status(
+        ubus.call("uci", "rename", { config: "network", section: "wan", name: "bad-name", ...s }),
+      ),
+    ).toBe("INVALID_ARGUMENT");
+    const v = (await ubus.call("uci", "get", { config: "network", ...s })).values as Record<
+      string,
+      Record<string, unknown>
+    >;
+    expect(Object.keys(v)).toEqual(["loopback", "wan", "wg1"]);
+    expect(v.wan!.protocol).toBe("dhcp");
+    expect((await ubus.call("uci", "changes", { config: "network", ...s })).changes).toEqual([
+      ["rename", "wg0", "wg1"],
+      ["rename", "wan", "proto", "protocol"],
+    ]);
   });
 
   test("rejects what rpcd rejects", async () => {

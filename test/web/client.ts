@@ -5,11 +5,11 @@ export class Client {
   cookies = new Map<string, string>();
   constructor(readonly app: { request: Hono["request"] }, readonly origin = "http://localhost") {}
 
-  async get(path: string, headers: Record<string, string> = {}): Promise<Response> {
+  get(path: string, headers: Record<string, string> = {}): Promise<Response> {
     return this.#send(path, { method: "GET", headers });
   }
 
-  async post(path: string, fields: Record<string, string>, headers: Record<string, string> = {}) {
+  post(path: string, fields: Record<string, string>, headers: Record<string, string> = {}) {
     return this.#send(path, {
       method: "POST",
       headers: {
@@ -22,7 +22,7 @@ export class Client {
   }
 
   /** Follow one redirect (303 → GET). */
-  async follow(r: Response): Promise<Response> {
+  follow(r: Response): Promise<Response> {
     const loc = r.headers.get("location");
     if (!loc) throw new Error(`Expected a redirect, got ${r.status}`);
     return this.get(loc);

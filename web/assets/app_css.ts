@@ -13,13 +13,15 @@ nav .logout{margin-left:auto}
 main{max-width:64rem;margin:0 auto;padding:1rem}
 h1{font-size:1.4rem;margin:.4rem 0 1rem}
 h2{font-size:1.1rem;margin:1.4rem 0 .5rem}
+section>h2:first-child,.card>h3:first-child{margin-top:0}
+button[type=submit]:not(.danger):not(.link){display:block}
 section,.card{background:var(--card);border:1px solid var(--line);border-radius:6px;padding:1rem;margin:0 0 1rem}
 table{border-collapse:collapse;width:100%;font-size:.92rem}
 th,td{text-align:left;padding:.35rem .5rem;border-bottom:1px solid var(--line);vertical-align:top}
 th{color:var(--muted);font-weight:600}
 code,.mono,textarea{font-family:ui-monospace,"DejaVu Sans Mono",monospace;font-size:.88rem;word-break:break-all}
 label{display:block;margin:.5rem 0 .2rem;font-weight:600}
-input[type=text],input[type=password],input:not([type]),textarea,select{width:100%;max-width:36rem;padding:.4rem;border:1px solid var(--line);border-radius:4px;font:inherit}
+input[type=text],input[type=password],input:not([type]),textarea,select{display:block;width:100%;max-width:36rem;padding:.4rem;border:1px solid var(--line);border-radius:4px;font:inherit}
 textarea{min-height:5rem}
 button{margin-top:.7rem;padding:.4rem .9rem;border:0;border-radius:4px;background:var(--accent);color:#fff;font:inherit;cursor:pointer}
 button.danger{background:var(--bad);margin:0;padding:.2rem .6rem}
@@ -36,7 +38,7 @@ form.inline{display:inline;margin:0}
 .hint{color:var(--muted);font-size:.9rem}
 dl.kv{display:grid;grid-template-columns:max-content 1fr;gap:.25rem 1rem;margin:0}
 dl.kv dt{color:var(--muted)}dl.kv dd{margin:0}
-figure.qr{margin:.5rem 0;display:inline-block;background:#fff;padding:.25rem;border:1px solid var(--line)}
+figure.qr{margin:.5rem 0;display:block;width:max-content;max-width:100%;background:#fff;padding:.25rem;border:1px solid var(--line)}
 figure.qr svg{display:block;max-width:100%;height:auto}
 footer{text-align:center;color:var(--muted);font-size:.8rem;padding:1rem}
 .login{max-width:22rem;margin:3rem auto}

@@ -12,7 +12,7 @@ ${qrBlock(token)}
 </div>`;
 }
 
-async function invitePage(x: Ctx): Promise<Response> {
+function invitePage(x: Ctx): Promise<Response> {
   const v = x.flash?.values ?? {};
   const csrf = csrfField(x.session.csrf);
   const created = v.token
@@ -72,7 +72,7 @@ ${csrf}
 <button type="submit">Accept</button>
 </form>
 </section>`;
-  return x.page("Invite", "/invite", body);
+  return Promise.resolve(x.page("Invite", "/invite", body));
 }
 
 async function createInvite(x: Ctx): Promise<Response> {

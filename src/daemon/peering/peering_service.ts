@@ -1,13 +1,478 @@
+import { UsageError, errorMessage } from "../../lib/errors.ts";
+import { parseEndpoint } from "../../lib/net.ts";
+import { toBase64 } from "../../lib/base64.ts";
+import { readLanWan } from "../../uci/mod.ts";
+import {
+  acceptReply,
+  CardStore,
+  decodeCardBundle,
+  decodeReplyToken,
+  encodeCardBundle,
+  handleJoinRequest,
+  InviteStore,
+  nextSeq,
+  parseInvite,
+  PeerError,
+  type RouterKeys,
+  routerKeys,
+  type SignedCard,
+  signCard,
+  startJoin,
+  createInvite,
+  makeReplyToken,
+  DEFAULT_INVITE_TTL_MS,
+} from "../../peer/mod.ts";
 import type { Daemon } from "../daemon.ts";
 import type { Handler } from "../handlers.ts";
 import type { NetcheckService } from "../netcheck_service.ts";
+import { Params } from "../params.ts";
+import { interfacePublicKey } from "../status.ts";
+import { bestEndpoint, cardBody, type CardInputs, planRoutes, sameBody } from "./card_content.ts";
+import { cardsView } from "./cards_view.ts";
+import { ControlPort, type Datagram, DEFAULT_CONTROL_PORT } from "./control_port_deno.ts";
+import { parseDuration } from "./duration.ts";
+import { loadOrCreateSignSeed, loadState, peeringPaths, StateWriter } from "./identity_store_deno.ts";
+import { JOIN_WAIT_MS, runJoin } from "./join_client.ts";
+import { upsertPeer } from "./peer_apply.ts";
+import type { PairedPeer, PeeringState } from "./peering_state.ts";
 
-/** Invites, joins and peer cards for punchd (stub while it is being written). */
+/** When a changed card is pushed again (ms after the change); bounded, UDP may drop any one. */
+export const PUSH_RETRY_MS = [0, 500, 1500, 3500, 7500];
+/** Our card goes to every peer this often even without a change (a peer may have restarted). */
+export const REFRESH_PUSH_MS = 5 * 60_000;
+/** Largest card-bundle datagram (fits any path MTU, also inside the tunnel). */
+const BUNDLE_BYTES = 1200;
+
+/**
+ * punchd's peering: invites and joins on the UDP control port, our signed card kept current
+ * (WAN or netcheck changes bump its seq and push it to every peer at once), received cards
+ * turned into WireGuard peers (site-to-site routes), and peer exchange for a mesh.
+ */
 export class PeeringService {
+  private keys!: RouterKeys;
+  private invites = new InviteStore();
+  private cards!: CardStore;
+  private state!: PeeringState;
+  private writer!: StateWriter;
+  private own: SignedCard | undefined;
+  private port: ControlPort | undefined;
+  private controlPort = DEFAULT_CONTROL_PORT;
+  private dnsName: string | undefined;
+  private listeners = new Set<(m: Datagram) => boolean>();
+  private timers = new Set<number>();
+  private queue: Promise<unknown> = Promise.resolve();
+  private refreshTimer: number | undefined;
+
   constructor(readonly d: Daemon, readonly netcheck: NetcheckService) {}
-  async start(): Promise<void> {}
-  async stop(): Promise<void> {}
+
+  /** Load keys and state, open the control port, and start keeping our card current. */
+  async start(): Promise<void> {
+    const d = this.d;
+    const paths = peeringPaths(d.platform.root);
+    const { model } = await d.model();
+    if (model.privateKey === "") {
+      throw new Error(`Cannot start peering: interface "${model.name}" has no private key yet`);
+    }
+    const seed = await loadOrCreateSignSeed(paths.signKey, d.random);
+    this.keys = routerKeys(model.privateKey, seed);
+    this.state = await loadState(paths.state, d.log);
+    this.writer = new StateWriter(paths.state);
+    this.writer.seen(this.state);
+    this.invites = InviteStore.fromJSON(this.state.invites);
+    this.cards = CardStore.fromJSON(
+      this.state.cards,
+      this.b64(this.keys.signPublicKey),
+      interfacePublicKey(model),
+      d.now(),
+    );
+    const main = (await d.platform.config.load("punch")).find((s) => s.type === "punch");
+    const cp = Number(main?.options["control_port"] ?? DEFAULT_CONTROL_PORT);
+    this.controlPort = Number.isInteger(cp) && cp > 0 && cp < 65536 ? cp : DEFAULT_CONTROL_PORT;
+    const dns = main?.options["dns_name"];
+    if (typeof dns === "string" && dns !== "") this.dnsName = dns;
+    this.port = new ControlPort(this.controlPort, (m) => this.onDatagram(m), d.log);
+    this.port.start();
+    await d.platform.firewall.allowWanUdp("control", this.controlPort);
+    const lanDevice = readLanWan(await d.network()).lanDevice ?? null;
+    await d.platform.firewall.allowTunnel?.(model.name, lanDevice);
+    await this.serial(() => this.refreshCard());
+    d.onWanChange(() => void this.endpointsMayHaveChanged("WAN address changed"));
+    this.netcheck.onReport(() => void this.endpointsMayHaveChanged("netcheck report"));
+    d.addStatus("peering", () => ({
+      controlPort: this.controlPort,
+      seq: this.own?.card.seq,
+      paired: this.state.paired.length,
+      cards: this.cards.list().length,
+    }));
+    this.refreshTimer = setInterval(() => this.pushAll([0]), REFRESH_PUSH_MS);
+    this.pushAll([0, 2000]);
+    d.log(`peering on UDP port ${this.controlPort} (card seq ${this.own?.card.seq})`);
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.refreshTimer);
+    for (const t of this.timers) clearTimeout(t);
+    await this.queue.catch(() => {});
+    await this.port?.close();
+  }
+
+  /** Control methods: invite.create, invite.join, invite.accept, cards.list. */
   handlers(): Handler[] {
-    return [];
+    return [
+      {
+        name: "invite.create",
+        summary: "make a single-use invite token {name?, expires?} → {token, expiresAt}",
+        run: (_d, p) => this.serial(() => this.createInvite(new Params(p))),
+      },
+      {
+        name: "invite.join",
+        summary: "join with an invite token {token, name?, allowOverlap?} → {peer, reply?}",
+        run: (_d, p) => this.join(new Params(p)),
+      },
+      {
+        name: "invite.accept",
+        summary: "accept a reply token from a router that joined {reply} → {peer}",
+        run: (_d, p) => this.serial(() => this.accept(new Params(p))),
+      },
+      {
+        name: "cards.list",
+        summary: "known peer cards, ours first",
+        run: () => Promise.resolve(cardsView(this.own, this.cards.list(), this.state.paired)),
+      },
+    ];
+  }
+
+  // ---- our card ---------------------------------------------------------------------------
+
+  private b64(b: Uint8Array): string {
+    return toBase64(b);
+  }
+
+  private async inputs(): Promise<CardInputs> {
+    const d = this.d;
+    const { cfg, model } = await d.model();
+    const wan = await d.platform.system.wan();
+    const report = this.netcheck.report;
+    return {
+      wgPublicKey: interfacePublicKey(model),
+      signPublicKey: this.b64(this.keys.signPublicKey),
+      name: (cfg.name || Deno.hostname()).slice(0, 63),
+      listenPort: model.listenPort ?? cfg.listenPort,
+      ...(wan.address !== undefined ? { wanAddress: wan.address } : {}),
+      wanV6: wan.v6,
+      ...(report !== undefined ? { report } : {}),
+      ...(this.dnsName !== undefined ? { dnsName: this.dnsName } : {}),
+      tunnelAddresses: model.addresses,
+      lanSubnets: readLanWan(await d.network()).lan.map((c) => `${c.address}/${c.prefix}`),
+      introduces: this.state.paired.map((p) => ({
+        wgPublicKey: p.wgPublicKey,
+        signPublicKey: p.signPublicKey,
+      })),
+    };
+  }
+
+  /** Re-sign our card when what it says changed; true when it did. Call inside `serial`. */
+  private async refreshCard(): Promise<boolean> {
+    const body = cardBody(await this.inputs());
+    if (this.own && sameBody(body, this.own.card)) return false;
+    const now = this.d.now();
+    const seq = nextSeq(this.state.seq, now);
+    this.own = signCard({ ...body, seq, issuedAt: now }, this.keys.signSeed);
+    this.state.seq = seq;
+    await this.save();
+    return true;
+  }
+
+  private endpointsMayHaveChanged(why: string): Promise<void> {
+    return this.serial(async () => {
+      if (await this.refreshCard()) {
+        this.d.log(`${why}: card seq ${this.own!.card.seq} → ${this.own!.card.endpoints.join(", ") || "no public endpoint"}; pushing to peers`);
+        this.pushAll(PUSH_RETRY_MS);
+      }
+    }).catch((e) => this.d.log(`Cannot update our card: ${errorMessage(e)}`));
+  }
+
+  private async save(): Promise<void> {
+    this.invites.prune(this.d.now());
+    this.state.invites = this.invites.toJSON();
+    this.state.cards = this.cards.toJSON();
+    await this.writer.save(this.state);
+  }
+
+  /** Serialise peering state changes (datagrams, control calls, WAN events). */
+  private serial<T>(fn: () => Promise<T>): Promise<T> {
+    const next = this.queue.then(fn, fn);
+    this.queue = next.catch(() => {});
+    return next;
+  }
+
+  // ---- pushing cards ----------------------------------------------------------------------
+
+  /** Where to send cards for each peer: its tunnel address and its best public endpoint. */
+  private targets(): { host: string; port: number }[] {
+    const out = new Map<string, { host: string; port: number }>();
+    const portOf = (wg: string) =>
+      this.state.paired.find((p) => p.wgPublicKey === wg)?.controlPort ?? this.controlPort;
+    const add = (wg: string, tunnel: readonly string[], endpoints: readonly string[]) => {
+      const port = portOf(wg);
+      const t = tunnel[0]?.split("/")[0];
+      if (t !== undefined) out.set(`${t}:${port}`, { host: t, port });
+      const e = bestEndpoint(endpoints);
+      if (e !== undefined) out.set(`${e.host}:${port}`, { host: e.host, port });
+    };
+    for (const c of this.cards.list()) add(c.card.wgPublicKey, c.card.tunnelAddresses, c.card.endpoints);
+    for (const p of this.state.paired) {
+      if (!this.cards.findByWgKey(p.wgPublicKey) && p.tunnel) add(p.wgPublicKey, p.tunnel, p.endpoints ?? []);
+    }
+    return [...out.values()];
+  }
+
+  /** Our card first, then every card we hold, in datagrams of at most ~1200 bytes. */
+  private bundles(): Uint8Array[] {
+    if (!this.own) return [];
+    const out: Uint8Array[] = [];
+    let cur: SignedCard[] = [this.own];
+    let size = 4 + this.own.bytes.length;
+    for (const c of this.cards.list()) {
+      if (size + c.bytes.length + 2 > BUNDLE_BYTES && cur.length > 0) {
+        out.push(encodeCardBundle(cur));
+        cur = [];
+        size = 4;
+      }
+      cur.push(c);
+      size += c.bytes.length + 2;
+    }
+    if (cur.length > 0) out.push(encodeCardBundle(cur));
+    return out;
+  }
+
+  private sendBundles(host: string, port: number): void {
+    for (const b of this.bundles()) void this.port?.send(host, port, b);
+  }
+
+  /** Send our card and what we know to every peer now and at each later delay (bounded). */
+  private pushAll(delays: readonly number[]): void {
+    for (const at of delays) {
+      const t = setTimeout(() => {
+        this.timers.delete(t);
+        for (const x of this.targets()) this.sendBundles(x.host, x.port);
+      }, at);
+      this.timers.add(t);
+    }
+  }
+
+  // ---- datagrams --------------------------------------------------------------------------
+
+  private onDatagram(m: Datagram): void {
+    for (const fn of this.listeners) if (fn(m)) return;
+    const [a, b] = [m.bytes[0], m.bytes[1]];
+    if (a === 0x50 && b === 0x4a) void this.serial(() => this.onJoinRequest(m)).catch((e) => this.d.log(`join request from ${m.host}: ${errorMessage(e)}`));
+    else if (a === 0x50 && b === 0x42) void this.serial(() => this.onBundle(m)).catch((e) => this.d.log(`cards from ${m.host}: ${errorMessage(e)}`));
+  }
+
+  private async onJoinRequest(m: Datagram): Promise<void> {
+    if (!this.own) return;
+    const now = this.d.now();
+    let h;
+    try {
+      h = handleJoinRequest(this.keys, this.invites, this.own, m.bytes, now, this.d.random, this.cards.list());
+    } catch {
+      return; // malformed: not worth an answer
+    }
+    if (h === null) return;
+    if (h.kind !== "accepted") {
+      if (h.kind === "rejected") this.d.log(`${h.message} (from ${m.host})`);
+      await this.port?.send(m.host, m.port, h.reply);
+      return;
+    }
+    const joiner = h.joiner.card;
+    await this.save(); // the invite is spent before anyone hears it worked
+    await this.port?.send(m.host, m.port, h.reply);
+    this.d.log(`"${joiner.name}" joined with invite ${h.record.id} from ${m.host}`);
+    this.cards.pin(joiner.signPublicKey, now);
+    this.cards.offer(h.joiner, now);
+    await this.paired(joiner, undefined);
+    await this.applyCard(joiner, true);
+    await this.refreshCard();
+    await this.save();
+    await this.d.reconcile();
+    this.pushAll(PUSH_RETRY_MS.slice(0, 3));
+  }
+
+  private async onBundle(m: Datagram): Promise<void> {
+    let list: Uint8Array[] | null;
+    try {
+      list = decodeCardBundle(m.bytes);
+    } catch {
+      return;
+    }
+    if (list === null) return;
+    const now = this.d.now();
+    const accepted: SignedCard[] = [];
+    for (const bytes of list) {
+      const r = this.cards.offer(bytes, now);
+      if (r.status === "accepted" && r.card) accepted.push(r.card);
+      accepted.push(...r.promoted);
+      if (r.status === "invalid") this.d.log(`dropped a card from ${m.host}: ${r.reason}`);
+      for (const k of r.removed) this.d.log(`card of signer ${k.slice(0, 8)}… lost its introduction`);
+    }
+    if (accepted.length === 0) return;
+    await this.save();
+    let changed = false;
+    for (const c of accepted) {
+      this.d.log(`card from ${m.host}: "${c.card.name}" seq ${c.card.seq} at ${c.card.endpoints.join(", ") || "no public endpoint"}`);
+      changed = (await this.applyCard(c.card, true)) || changed;
+    }
+    if (changed) await this.d.reconcile();
+    this.sendBundles(m.host, m.port); // the sender may lack ours (newly paired, or restarted)
+    this.pushAll([0, 1000]); // relay to the rest of the mesh; stale copies stop there
+  }
+
+  // ---- pairing ----------------------------------------------------------------------------
+
+  private async paired(
+    c: { wgPublicKey: string; signPublicKey: string; name: string; tunnelAddresses: readonly string[]; endpoints: readonly string[] },
+    controlPort: number | undefined,
+  ): Promise<void> {
+    const rest = this.state.paired.filter((p) => p.wgPublicKey !== c.wgPublicKey);
+    const p: PairedPeer = {
+      wgPublicKey: c.wgPublicKey,
+      signPublicKey: c.signPublicKey,
+      name: c.name,
+      pairedAt: this.d.now(),
+      tunnel: [...c.tunnelAddresses],
+      endpoints: [...c.endpoints],
+      ...(controlPort ? { controlPort } : {}),
+    };
+    this.state.paired = [...rest, p];
+    await this.save();
+  }
+
+  /** Configure the WireGuard peer a card describes; overlapping subnets are left out (logged). */
+  private async applyCard(
+    c: { wgPublicKey: string; name: string; tunnelAddresses: readonly string[]; lanSubnets: readonly string[]; endpoints: readonly string[] },
+    allowOverlap: boolean,
+    localName?: string,
+  ): Promise<boolean> {
+    if (c.wgPublicKey === this.own?.card.wgPublicKey) return false;
+    const ours = await this.inputs();
+    const plan = planRoutes(ours, c, allowOverlap);
+    for (const x of plan.explanations) this.d.log(`${x} (left out of the routes to "${c.name}")`);
+    const endpoint = bestEndpoint(c.endpoints);
+    return await upsertPeer(this.d, {
+      publicKey: c.wgPublicKey,
+      name: localName ?? c.name,
+      allowedIps: plan.allowedIps,
+      ...(endpoint ? { endpoint } : {}),
+    });
+  }
+
+  private async createInvite(p: Params): Promise<unknown> {
+    const expires = p.optStr("expires");
+    const ttl = expires === undefined ? DEFAULT_INVITE_TTL_MS : parseDuration(expires);
+    await this.refreshCard();
+    const own = this.own!.card;
+    const now = this.d.now();
+    const invite = createInvite({
+      wgPublicKey: own.wgPublicKey,
+      signPublicKey: own.signPublicKey,
+      name: p.optStr("name") ?? own.name,
+      controlPort: own.endpoints.length > 0 ? this.controlPort : 0,
+      endpoints: own.endpoints,
+      tunnelAddresses: own.tunnelAddresses,
+      lanSubnets: own.lanSubnets,
+    }, now, this.d.random, ttl);
+    this.invites.add(invite, now);
+    await this.save();
+    return {
+      token: invite.token,
+      id: invite.id,
+      expiresAt: invite.expiresAt,
+      reachable: invite.controlPort !== 0,
+    };
+  }
+
+  private async join(p: Params): Promise<unknown> {
+    const token = p.str("token");
+    const allowOverlap = p.bool("allowOverlap");
+    const waitMs = p.optInt("waitMs", 0, 60_000) ?? JOIN_WAIT_MS;
+    const localName = p.optStr("name");
+    const invite = parseInvite(token, this.d.now());
+    const prep = await this.serial(async () => {
+      if (invite.wgPublicKey === this.own?.card.wgPublicKey) {
+        throw new PeerError("self", 'This is this router\'s own invite: run "punchctl join" on the other router');
+      }
+      const known = this.state.paired.find((x) => x.wgPublicKey === invite.wgPublicKey);
+      if (known) {
+        throw new UsageError(`Already paired with "${known.name}": nothing to do (punchctl cards)`);
+      }
+      planRoutes(await this.inputs(), invite, allowOverlap); // explain overlaps before anything
+      await this.refreshCard();
+      return this.own!;
+    });
+    if (invite.controlPort !== 0 && invite.endpoints.length > 0) {
+      const { state } = startJoin(this.keys, invite, prep, this.d.now(), this.d.random);
+      const hosts = invite.endpoints.map((e) => parseEndpoint(e).host);
+      const out = await runJoin({
+        send: (h, port, b) => this.port!.send(h, port, b),
+        listen: (fn) => (this.listeners.add(fn), () => this.listeners.delete(fn)),
+      }, state, hosts, invite.controlPort, waitMs);
+      if (out.kind === "rejected") throw new PeerError(out.code, out.message);
+      if (out.kind === "joined") {
+        return await this.serial(async () => {
+          const now = this.d.now();
+          this.cards.pin(invite.signPublicKey, now);
+          this.cards.offer(out.inviter, now);
+          const others = out.cards.map((b) => this.cards.offer(b, now)).flatMap((r) =>
+            r.status === "accepted" && r.card ? [r.card, ...r.promoted] : r.promoted
+          );
+          await this.paired(out.inviter.card, invite.controlPort);
+          await this.applyCard(out.inviter.card, allowOverlap, localName);
+          for (const c of others) await this.applyCard(c.card, true).catch((e) => this.d.log(errorMessage(e)));
+          await this.refreshCard();
+          await this.save();
+          await this.d.reconcile();
+          this.pushAll(PUSH_RETRY_MS.slice(0, 3));
+          return { peer: this.peerView(out.inviter.card, localName), mesh: others.map((c) => c.card.name) };
+        });
+      }
+      for (const m of out.invalid) this.d.log(`join: ${m}`);
+    }
+    return await this.serial(async () => {
+      const reply = makeReplyToken(this.keys, invite, this.own!.card, this.d.now());
+      this.cards.pin(invite.signPublicKey, this.d.now());
+      await this.paired(invite, invite.controlPort || undefined);
+      await this.applyCard(invite, allowOverlap, localName);
+      await this.refreshCard();
+      await this.save();
+      await this.d.reconcile();
+      return { peer: this.peerView(invite, localName), reply };
+    });
+  }
+
+  private async accept(p: Params): Promise<unknown> {
+    const text = p.str("reply");
+    const allowOverlap = p.bool("allowOverlap");
+    const decoded = decodeReplyToken(text);
+    planRoutes(await this.inputs(), decoded, allowOverlap); // before the invite is spent
+    const { joiner } = acceptReply(this.keys, this.invites, text, this.d.now());
+    this.cards.pin(joiner.signPublicKey, this.d.now());
+    await this.paired(joiner, undefined);
+    await this.applyCard(joiner, allowOverlap, p.optStr("name"));
+    await this.refreshCard();
+    await this.save();
+    await this.d.reconcile();
+    this.pushAll(PUSH_RETRY_MS);
+    return { peer: this.peerView(joiner, p.optStr("name")) };
+  }
+
+  private peerView(c: { name: string; wgPublicKey: string; endpoints: readonly string[]; tunnelAddresses: readonly string[]; lanSubnets: readonly string[] }, localName?: string) {
+    return {
+      name: localName ?? c.name,
+      publicKey: c.wgPublicKey,
+      endpoints: c.endpoints,
+      tunnelAddresses: c.tunnelAddresses,
+      lanSubnets: c.lanSubnets,
+    };
   }
 }

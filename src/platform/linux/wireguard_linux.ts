@@ -1,7 +1,6 @@
 import { canonicalAllowedIps, desiredRoutes, type WgDesired } from "../../wg/wg_desired.ts";
-import { diffWg, wgSetArgs } from "../../wg/wg_diff.ts";
-import { parseWgDump, type WgDump } from "../../wg/wg_dump.ts";
-import { publicKeyOf } from "../../wg/keys.ts";
+import type { WgDump } from "../../wg/wg_dump.ts";
+import { syncPeers, wgDump } from "../wg_cli_deno.ts";
 import { parseCidr } from "../../lib/net.ts";
 import { exec, execOk } from "../exec_deno.ts";
 import type { WireguardBackend } from "../types.ts";
@@ -25,25 +24,16 @@ interface IpRouteJson {
 export class LinuxWireguard implements WireguardBackend {
   private readonly applied = new Map<string, string>();
 
-  async dump(ifname: string): Promise<WgDump | null> {
-    const r = await exec(["wg", "show", ifname, "dump"]);
-    if (r.code !== 0) return null;
-    return parseWgDump(r.stdout);
+  dump(ifname: string): Promise<WgDump | null> {
+    return wgDump(ifname);
   }
 
   async apply(want: WgDesired): Promise<number> {
     await this.ensureLink(want.ifname);
     const live = await this.dump(want.ifname);
     if (!live) throw new Error(`Cannot read WireGuard interface "${want.ifname}" after creating it`);
-    const ops = diffWg(want, live, this.applied, Math.floor(Date.now() / 1000), publicKeyOf);
-    for (const op of ops) {
-      const { args, stdin } = wgSetArgs(op, want);
-      await execOk(["wg", "set", want.ifname, ...args], stdin === undefined ? {} : { stdin });
-      if (op.kind === "set-peer" && op.endpoint !== undefined) this.applied.set(op.publicKey, op.endpoint);
-      if (op.kind === "remove-peer") this.applied.delete(op.publicKey);
-    }
-    const linkOps = await this.syncLink(want);
-    return ops.length + linkOps;
+    const n = await syncPeers(want, live, this.applied);
+    return n + await this.syncLink(want);
   }
 
   async remove(ifname: string): Promise<void> {

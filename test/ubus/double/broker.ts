@@ -2,7 +2,12 @@
 // handlers), ubusd_event.c (event patterns) and libubus-obj.c (how an object owner
 // answers INVOKE). In-process objects (rpcd, netifd) are owned by virtual clients, so
 // replies, events and notifications take the same paths and bytes as with real daemons.
-import { type BlobmsgField, type BlobmsgValue, fieldsOf } from "../../../src/ubus/blobmsg.ts";
+import {
+  blobmsg,
+  type BlobmsgField,
+  type BlobmsgValue,
+  fieldsOf,
+} from "../../../src/ubus/blobmsg.ts";
 import {
   BlobmsgType,
   MsgType,
@@ -39,6 +44,7 @@ interface Obj {
   client: number;
   methods: Record<string, MethodDef> | null; // null: owned by a socket client
   subscribers: Set<number>; // subscriber object ids
+  invokeSeq: number;
 }
 
 interface Client {
@@ -82,24 +88,51 @@ export class Broker {
     this.clients.delete(clientId);
   }
 
+  /** ubusd_free_object (ubusd_obj.c:202). */
   private freeObject(o: Obj): void {
-    this.objects.delete(o.id);
-    for (let i = this.patterns.length - 1; i >= 0; i--) {
-      if (this.patterns[i]!.obj === o.id) this.patterns.splice(i, 1);
-    }
-    for (const t of this.objects.values()) t.subscribers.delete(o.id);
-    for (const s of o.subscribers) {
+    for (const t of this.objects.values()) if (t.subscribers.has(o.id)) this.unsubscribe(o, t);
+    for (const s of [...o.subscribers]) {
       const sub = this.objects.get(s);
-      // ubusd_obj.c: subscribers learn the target vanished through UNSUBSCRIBE
+      // ubus_notify_unsubscribe (ubusd_proto.c:636): the subscriber learns the target is gone
       if (sub) {
+        sub.invokeSeq = (sub.invokeSeq + 1) & 0xffff;
         this.sendTo(sub.client, {
           type: MsgType.UNSUBSCRIBE,
-          seq: 0,
+          seq: sub.invokeSeq,
           peer: 0,
           attrs: { objid: s, target: o.id },
         });
       }
+      o.subscribers.delete(s);
     }
+    for (let i = this.patterns.length - 1; i >= 0; i--) {
+      if (this.patterns[i]!.obj === o.id) this.patterns.splice(i, 1);
+    }
+    if (o.path !== null) this.objectEvent(o, false);
+    this.objects.delete(o.id);
+  }
+
+  /** ubusd_send_obj_event (ubusd_event.c:262): "ubus.object.add"/"remove" {id, path}. */
+  private objectEvent(o: Obj, add: boolean): void {
+    const data = fieldsOf({ id: blobmsg.int32(o.id), path: o.path });
+    this.sendEvent(null, add ? "ubus.object.add" : "ubus.object.remove", data);
+  }
+
+  /** ubus_notify_subscription (ubusd_proto.c:618): tell the owner whether anyone listens. */
+  private notifySubscription(t: Obj): void {
+    t.invokeSeq = (t.invokeSeq + 1) & 0xffff;
+    const active = t.subscribers.size > 0;
+    this.sendTo(t.client, {
+      type: MsgType.NOTIFY,
+      seq: t.invokeSeq,
+      peer: 0,
+      attrs: { objid: t.id, active },
+    });
+  }
+
+  private unsubscribe(sub: Obj, t: Obj): void {
+    t.subscribers.delete(sub.id);
+    if (t.subscribers.size === 0) this.notifySubscription(t);
   }
 
   /** Publish an in-process object (as rpcd/netifd do with ubus_add_object). */
@@ -125,7 +158,9 @@ export class Broker {
       client: owner,
       methods,
       subscribers: new Set(),
+      invokeSeq: 0,
     });
+    this.objectEvent(this.objects.get(id)!, true);
     return id;
   }
 
@@ -149,7 +184,6 @@ export class Broker {
 
   /** Handle one message from socket client `from` (ubusd_proto_receive_message). */
   receive(from: number, m: UbusMessage): void {
-    const a = m.attrs;
     let ret: number;
     switch (m.type) {
       case MsgType.PING:
@@ -183,7 +217,6 @@ export class Broker {
       default:
         ret = Status.INVALID_COMMAND;
     }
-    void a;
     if (ret >= 0) this.status(from, m, ret);
   }
 
@@ -210,7 +243,9 @@ export class Broker {
       client: from,
       methods: null,
       subscribers: new Set(),
+      invokeSeq: 0,
     });
+    if (a.objpath !== undefined) this.objectEvent(this.objects.get(id)!, true);
     const reply: MessageAttrs = { objid: id };
     if (a.signature && typeId !== null) reply.objtype = typeId;
     this.sendTo(from, { type: MsgType.DATA, seq: m.seq, peer: m.peer, attrs: reply });
@@ -343,7 +378,7 @@ export class Broker {
   }
 
   /** Deliver event `id` to matching listeners, never back to the sender (ubusd_event.c:114). */
-  sendEvent(from: number, id: string, data: BlobmsgField[]): void {
+  sendEvent(from: number | null, id: string, data: BlobmsgField[]): void {
     this.eventLog.push({ id, data });
     const seen = new Set<number>();
     for (const p of this.patterns) {
@@ -381,10 +416,13 @@ export class Broker {
     if (add) {
       if (!t || RESERVED.has(t.id)) return Status.NOT_FOUND;
       if (t.client === from) return Status.INVALID_ARGUMENT;
+      const first = t.subscribers.size === 0;
       t.subscribers.add(o.id);
+      if (first) this.notifySubscription(t);
       return Status.OK;
     }
-    if (!t || !t.subscribers.delete(o.id)) return Status.NOT_FOUND;
+    if (!t || !t.subscribers.has(o.id)) return Status.NOT_FOUND;
+    this.unsubscribe(o, t);
     return Status.OK;
   }
 

@@ -156,15 +156,17 @@ export class UciObject {
       ctx.reply({ values });
       return Status.OK;
     }
+    // uci.c:625 + libuci list.c:387: a missing section or option is an incomplete lookup,
+    // not an error, so rpcd answers OK with no data at all
     const s = this.find(doc, section);
-    if (!s) return Status.NOT_FOUND;
+    if (!s) return Status.OK;
     const option = str(a, "option");
     if (option === undefined) {
       ctx.reply({ values: this.dumpSection(s) });
       return Status.OK;
     }
     const v = s.options[option];
-    if (v === undefined) return Status.NOT_FOUND;
+    if (v === undefined) return Status.OK;
     ctx.reply({ value: v });
     return Status.OK;
   }
@@ -191,11 +193,14 @@ export class UciObject {
     if (Array.isArray(old)) {
       out.push({ cmd: "remove", section: s.name, option: opt.name });
       if (v === null) return Status.INVALID_ARGUMENT;
-      out.push({ cmd: "set", section: s.name, option: opt.name, value: v });
+      if (v !== "") out.push({ cmd: "set", section: s.name, option: opt.name, value: v });
       return Status.OK;
     }
     if (v === null) return Status.INVALID_ARGUMENT;
-    if (old !== v) out.push({ cmd: "set", section: s.name, option: opt.name, value: v });
+    // libuci list.c:700 uci_set: an empty value deletes (and is a no-op when absent)
+    if (v === "") {
+      if (old !== undefined) out.push({ cmd: "remove", section: s.name, option: opt.name });
+    } else if (old !== v) out.push({ cmd: "set", section: s.name, option: opt.name, value: v });
     return Status.OK;
   }
 
@@ -274,7 +279,7 @@ export class UciObject {
       } else {
         const s = formatBlob(v);
         if (s === null) err ||= Status.INVALID_ARGUMENT;
-        else out.push({ cmd: "set", section, option: v.name, value: s });
+        else if (s !== "") out.push({ cmd: "set", section, option: v.name, value: s });
       }
     }
     if (err) return err;
@@ -346,16 +351,13 @@ export class UciObject {
       return Status.INVALID_ARGUMENT;
     }
     if (!this.access(a, config, "write")) return Status.PERMISSION_DENIED;
-    if (
-      !verifySection(section) || !NAME_RE.test(name) ||
-      (option !== undefined && !NAME_RE.test(option))
-    ) {
-      return Status.INVALID_ARGUMENT;
-    }
+    if (!NAME_RE.test(name)) return Status.INVALID_ARGUMENT;
     const doc = this.load(config, this.savedir(a));
     if (typeof doc === "number") return doc;
     const s = this.find(doc, section);
-    if (!s || (option !== undefined && s.options[option] === undefined)) return Status.NOT_FOUND;
+    // uci.c:1118 sets UCI_ERR_NOTFOUND, but uci_unload clears ctx->err before
+    // rpc_uci_status() reads it (libuci list.c:751), so rpcd answers OK and changes nothing
+    if (!s || (option !== undefined && s.options[option] === undefined)) return Status.OK;
     this.save(a, config, [
       option === undefined
         ? { cmd: "rename", section: s.name, value: name }

@@ -1,0 +1,31 @@
+/** Small helpers shared by the benchmarks: medians, RSS from /proc, timing. */
+
+export function median(xs: readonly number[]): number {
+  if (xs.length === 0) return NaN;
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+export interface Rss {
+  anonKiB: number;
+  fileKiB: number;
+  totalKiB: number;
+}
+
+/** Resident memory of a process split into anonymous and file-backed pages. */
+export async function rssOf(pid: number): Promise<Rss> {
+  const text = await Deno.readTextFile(`/proc/${pid}/status`);
+  const kib = (k: string) => Number(new RegExp(`^${k}:\\s+(\\d+) kB`, "m").exec(text)?.[1] ?? NaN);
+  return { anonKiB: kib("RssAnon"), fileKiB: kib("RssFile") + kib("RssShmem"), totalKiB: kib("VmRSS") };
+}
+
+/** CPU seconds (user + system) a process has used, from /proc/PID/stat. */
+export async function cpuSecondsOf(pid: number): Promise<number> {
+  const f = (await Deno.readTextFile(`/proc/${pid}/stat`)).split(") ")[1]!.split(" ");
+  const hz = 100;
+  return (Number(f[11]) + Number(f[12])) / hz;
+}
+
+export const fmtS = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+export const fmtMiB = (kib: number) => `${(kib / 1024).toFixed(1)} MiB`;

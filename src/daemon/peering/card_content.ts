@@ -1,0 +1,137 @@
+/**
+ * Sans-I/O pieces of peering: our card's content from the router's state, the best endpoint of a
+ * peer, and the allowed IPs to route to it (with overlapping subnets explained or left out).
+ */
+import { formatCidr, type Endpoint, ipFamily, isPrivateV4, networkOf, parseCidr, parseEndpoint } from "../../lib/net.ts";
+import { UsageError } from "../../lib/errors.ts";
+import { findAddressClashes, findOverlaps, type Introduction, MAX_LIST, type PeerCard } from "../../peer/mod.ts";
+import type { NetcheckReport } from "../../nat/netcheck_report.ts";
+
+/** What our card is made from. */
+export interface CardInputs {
+  wgPublicKey: string;
+  signPublicKey: string;
+  name: string;
+  listenPort: number;
+  wanAddress?: string;
+  wanV6: readonly string[];
+  report?: NetcheckReport;
+  dnsName?: string;
+  tunnelAddresses: readonly string[];
+  lanSubnets: readonly string[];
+  introduces: readonly Introduction[];
+}
+
+/**
+ * Endpoint candidates, best first: the public IPv4 (netcheck's, else a public WAN address) with
+ * the WireGuard listen port, the DNS name, then global IPv6.
+ */
+export function endpointCandidates(i: CardInputs): string[] {
+  const out: string[] = [];
+  const add = (host: string) => {
+    const e = ipFamily(host) === 6 ? `[${host}]:${i.listenPort}` : `${host}:${i.listenPort}`;
+    if (!out.includes(e) && out.length < MAX_LIST) out.push(e);
+  };
+  // A NAT in front may map the listen port differently; STUN from another socket cannot tell,
+  // so the listen port is the best guess (right for port-preserving cone NATs and for no NAT).
+  if (i.wanAddress !== undefined && !isPrivateV4(i.wanAddress)) add(i.wanAddress);
+  const v4 = i.report?.publicV4?.host;
+  if (v4 !== undefined && ipFamily(v4) === 4 && !isPrivateV4(v4)) add(v4);
+  if (i.dnsName) add(i.dnsName.toLowerCase());
+  for (const v6 of i.wanV6.slice(0, 2)) add(v6);
+  return out;
+}
+
+/** Our card's fields (without seq/issuedAt), to compare with the last signed one. */
+export function cardBody(i: CardInputs): Omit<PeerCard, "seq" | "issuedAt"> {
+  return {
+    wgPublicKey: i.wgPublicKey,
+    signPublicKey: i.signPublicKey,
+    name: i.name,
+    endpoints: endpointCandidates(i),
+    tunnelAddresses: [...i.tunnelAddresses].slice(0, MAX_LIST),
+    lanSubnets: [...i.lanSubnets].slice(0, MAX_LIST),
+    introduces: [...i.introduces].slice(0, MAX_LIST),
+  };
+}
+
+/** True when two cards say the same thing (ignoring seq and issuedAt). */
+export function sameBody(a: Omit<PeerCard, "seq" | "issuedAt">, b: PeerCard): boolean {
+  const key = (c: Omit<PeerCard, "seq" | "issuedAt">) =>
+    JSON.stringify([
+      c.wgPublicKey,
+      c.signPublicKey,
+      c.name,
+      c.endpoints,
+      c.tunnelAddresses,
+      c.lanSubnets,
+      c.introduces ?? [],
+    ]);
+  return key(a) === key(b);
+}
+
+/** The endpoint to configure for a peer: first IPv4 literal, else a DNS name, else IPv6. */
+export function bestEndpoint(endpoints: readonly string[]): Endpoint | undefined {
+  const parsed = endpoints.flatMap((e) => {
+    try {
+      return [parseEndpoint(e)];
+    } catch {
+      return [];
+    }
+  });
+  return parsed.find((e) => ipFamily(e.host) === 4) ?? parsed.find((e) => ipFamily(e.host) === null) ??
+    parsed[0];
+}
+
+/** A tunnel address as a host route (`10.77.1.2/16` → `10.77.1.2/32`). */
+export function hostRoute(address: string): string {
+  const c = parseCidr(address);
+  return `${c.address}/${c.family === 4 ? 32 : 128}`;
+}
+
+/** Allowed IPs for a peer, and the subnets left out because they overlap ours. */
+export interface RoutePlan {
+  allowedIps: string[];
+  leftOut: string[];
+  explanations: string[];
+}
+
+/**
+ * Plan the routes to a peer. Tunnel-address clashes always refuse; overlapping LAN subnets
+ * refuse unless `allowOverlap`, which leaves them out. Throws `UsageError` with the explanation.
+ */
+export function planRoutes(
+  ours: { tunnelAddresses: readonly string[]; lanSubnets: readonly string[] },
+  theirs: { name: string; tunnelAddresses: readonly string[]; lanSubnets: readonly string[] },
+  allowOverlap: boolean,
+): RoutePlan {
+  const who = theirs.name === "" ? "the peer" : `"${theirs.name}"`;
+  const clashes = findAddressClashes(ours.tunnelAddresses, theirs.tunnelAddresses);
+  if (clashes.length > 0) {
+    throw new UsageError(
+      `Cannot pair with ${who}: both routers use tunnel address ${clashes.join(", ")}; change ` +
+        `one router's address (network.wg0.addresses) and make a new invite`,
+    );
+  }
+  const overlaps = [
+    ...findOverlaps(ours.lanSubnets, theirs.lanSubnets, who),
+    ...findOverlaps(ours.tunnelAddresses.map(netOf), theirs.lanSubnets, who),
+  ];
+  if (overlaps.length > 0 && !allowOverlap) {
+    throw new UsageError(
+      overlaps.map((o) => o.explanation).join("; ") +
+        ". To pair anyway without routing those subnets, add --allow-overlap",
+    );
+  }
+  const leftOut = [...new Set(overlaps.map((o) => o.theirs))];
+  const lans = theirs.lanSubnets.filter((s) => !leftOut.includes(netOf(s)));
+  return {
+    allowedIps: [...new Set([...theirs.tunnelAddresses.map(hostRoute), ...lans.map(netOf)])],
+    leftOut,
+    explanations: overlaps.map((o) => o.explanation),
+  };
+}
+
+function netOf(s: string): string {
+  return formatCidr(networkOf(parseCidr(s)));
+}

@@ -1,0 +1,71 @@
+import { findSection, type UciChange, type UciSection, type UciValue } from "../../uci/mod.ts";
+import { execOk } from "../exec_deno.ts";
+import { writeFileAtomic } from "../atomic_file_deno.ts";
+import type { ConfigBackend, FirewallBackend } from "../types.ts";
+
+/** Changes that make named section `name` of `type` hold exactly `values` (null deletes it). */
+export function ensureSection(
+  list: readonly UciSection[],
+  type: string,
+  name: string,
+  values: Record<string, UciValue> | null,
+): UciChange[] {
+  const have = findSection(list, name);
+  if (values === null) return have ? [{ op: "delete", section: name }] : [];
+  if (!have || have.type !== type) {
+    return [...(have ? [{ op: "delete", section: name } as UciChange] : []), { op: "add", type, name, values }];
+  }
+  const changes: UciChange[] = [];
+  for (const [k, v] of Object.entries(values)) {
+    if (JSON.stringify(have.options[k]) !== JSON.stringify(v)) changes.push({ op: "set", section: name, option: k, value: v });
+  }
+  for (const k of Object.keys(have.options)) if (!(k in values)) changes.push({ op: "delete", section: name, option: k });
+  return changes;
+}
+
+/**
+ * Firewall on OpenWrt through UCI `firewall` (fw4 reloads on commit through procd's trigger):
+ * a rule per admitted WAN port, a `punch` zone for the WireGuard interface with forwarding to and
+ * from `lan`; nftables text for LAN assist under fw4's include directory.
+ */
+export class UciFirewall implements FirewallBackend {
+  constructor(private readonly config: ConfigBackend, private readonly root: string) {}
+
+  private async ensure(changesOf: (list: UciSection[]) => UciChange[]): Promise<void> {
+    const changes = changesOf(await this.config.load("firewall"));
+    if (changes.length > 0) await this.config.commit("firewall", changes);
+  }
+
+  allowWanUdp(name: string, port: number | null): Promise<void> {
+    return this.ensure((l) =>
+      ensureSection(l, "rule", `punch_${name}`, port === null ? null : {
+        name: `Punch-${name}`,
+        src: "wan",
+        proto: "udp",
+        dest_port: String(port),
+        target: "ACCEPT",
+      })
+    );
+  }
+
+  allowTunnel(ifname: string | null, _lanDevice: string | null): Promise<void> {
+    return this.ensure((l) => [
+      ...ensureSection(l, "zone", "punch", ifname === null ? null : {
+        name: "punch",
+        network: [ifname],
+        input: "ACCEPT",
+        output: "ACCEPT",
+        forward: "REJECT",
+      }),
+      ...ensureSection(l, "forwarding", "punch_from_lan", ifname === null ? null : { src: "lan", dest: "punch" }),
+      ...ensureSection(l, "forwarding", "punch_to_lan", ifname === null ? null : { src: "punch", dest: "lan" }),
+    ]);
+  }
+
+  async setRules(name: string, nft: string | null): Promise<void> {
+    const path = `${this.root}/usr/share/nftables.d/ruleset-post/punch-${name.replace(/[^a-z0-9_-]/gi, "_")}.nft`;
+    if (nft === null) await Deno.remove(path).catch(() => {});
+    else await writeFileAtomic(path, `table inet punch_${name.replace(/[^a-z0-9_]/gi, "_")} {\n${nft}\n}\n`);
+    if (this.root === "") await execOk(["fw4", "reload"]);
+  }
+}
