@@ -14,7 +14,7 @@ Reports, for the packages in DIR (default dist/, built first when missing):
   cold start: x86_64 punchd from spawn to its control socket, with an empty DENO_DIR (N runs),
   and warm start (code cache kept);
   idle memory of punchd after SECONDS (default 10): VmRSS, RssAnon, RssFile, RssShmem, threads.
---v8-flags adds e.g. --max-semi-space-size=1,--single-threaded to the wrapper for comparison.
+--v8-flags replaces punchd's V8 flags in the wrapper for comparison (\`none\` = V8 defaults).
 Needs root (chroot, unshare, mknod).`;
 
 const PKG_VERSION = `${VERSION}-r1`;
@@ -88,7 +88,8 @@ async function main(argv: string[]): Promise<number> {
   await unpackIpk(ipk, root, work);
   if (v8 !== "") {
     const w = `${root}/usr/bin/punchd`;
-    await Deno.writeTextFile(w, (await Deno.readTextFile(w)).replace(" -A ", ` -A --v8-flags=${v8} `));
+    const text = (await Deno.readTextFile(w)).replace(/ --v8-flags=\S+/, "");
+    await Deno.writeTextFile(w, v8 === "none" ? text : text.replace(" -A ", ` -A --v8-flags=${v8} `));
   }
   await Deno.mkdir(`${root}/tmp/r/etc/config`, { recursive: true });
   await Deno.writeTextFile(`${root}/tmp/r/etc/config/network`, networkFile({ lan: "192.168.77.1/24", wan: "198.51.100.2/24", wanGateway: "198.51.100.1" }));

@@ -142,9 +142,9 @@ export async function bundle(root: string, out: string): Promise<void> {
 }
 
 /** `deno compile` with a given denort (DENORT_BIN): one self-contained binary for a target. */
-export async function compile(root: string, out: string, cpu: Cpu, denort: string): Promise<void> {
+export async function compile(root: string, out: string, cpu: Cpu, denort: string, v8Flags: string): Promise<void> {
   await run(`${root}/node_modules/.bin/deno`, [
-    "compile", "--quiet", "-A", "--unstable-net", "--no-check", "--config", `${root}/deno.json`,
+    "compile", "--quiet", "-A", "--unstable-net", "--no-check", `--v8-flags=${v8Flags}`, "--config", `${root}/deno.json`,
     "--target", CPUS[cpu].denoTarget, "-o", out, `${root}/scripts/bundle_entry.ts`,
   ], { env: { DENORT_BIN: denort } });
 }

@@ -7,7 +7,7 @@ import { buildIpk } from "../../src/pkg/ipk.ts";
 import { completeTree, type TreeEntry } from "../../src/pkg/tree.ts";
 import { VERSION } from "../../src/version.ts";
 import { bundle, compile, type Cpu, CPUS, cpuOf, denoRuntime, denoVersion, glibcFor } from "./inputs.ts";
-import { metaFor, parseMakefile, payloadTree, type Program } from "./payload.ts";
+import { metaFor, parseMakefile, payloadTree, type Program, PUNCHD_V8_FLAGS } from "./payload.ts";
 
 const HELP = `Usage: scripts/build-packages [--arch ARCH]... [--out DIR] [--stage DIR] [--no-apk] [--no-ipk]
 
@@ -85,7 +85,7 @@ async function programFor(root: string, cache: string, cpu: Cpu, bundlePath: () 
   if (denort !== undefined && denort !== "") {
     const out = `${cache}/build/${cpu}/punch`;
     await Deno.mkdir(`${cache}/build/${cpu}`, { recursive: true });
-    await compile(root, out, cpu, denort);
+    await compile(root, out, cpu, denort, PUNCHD_V8_FLAGS);
     return { form: "compiled", binary: await Deno.readFile(out) };
   }
   return { form: "bundle", runtime: await Deno.readFile(await denoRuntime(root, cache, cpu)), bundle: await Deno.readFile(await bundlePath()) };

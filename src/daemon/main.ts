@@ -8,6 +8,7 @@ import { Daemon } from "./daemon.ts";
 import { makeDispatch } from "./handlers.ts";
 import { NetcheckService } from "./netcheck_service.ts";
 import { netcheckHandler } from "./netcheck_handler.ts";
+import { WebServer } from "./web_server_deno.ts";
 
 export const PUNCHD_HELP = `punchd ${VERSION} — Punch daemon: direct WireGuard between homes
 
@@ -72,7 +73,9 @@ export async function punchdMain(argv: string[]): Promise<number> {
   const daemon = new Daemon({ platform, log });
   const netcheck = new NetcheckService(daemon);
   daemon.addStatus("netcheck", () => netcheck.report);
-  const server = new ControlServer(socket, makeDispatch(daemon, [netcheckHandler(netcheck)]));
+  const dispatch = makeDispatch(daemon, [netcheckHandler(netcheck)]);
+  const server = new ControlServer(socket, dispatch);
+  const web = new WebServer(daemon, dispatch);
   try {
     await daemon.setup();
     await daemon.reconcile();
@@ -84,6 +87,7 @@ export async function punchdMain(argv: string[]): Promise<number> {
   }
   daemon.start();
   await netcheck.start();
+  await web.start();
   log(`ready on ${socket} (platform ${platform.name})`);
   const stop = Promise.withResolvers<void>();
   for (const sig of ["SIGTERM", "SIGINT"] as const) {
@@ -92,6 +96,7 @@ export async function punchdMain(argv: string[]): Promise<number> {
   await stop.promise;
   log("stopping");
   await server.close();
+  await web.stop();
   await netcheck.stop();
   await daemon.stop();
   await platform.close();

@@ -5,6 +5,7 @@
 //     [--lifetime 5000,30000,120000] [--no-trace]
 
 import { errorMessage } from "../lib/errors.ts";
+import { parsePort } from "../lib/net.ts";
 import { type NetcheckOptions, runNetcheck } from "./netcheck_deno.ts";
 import { formatNetcheck } from "./netcheck_report.ts";
 
@@ -22,7 +23,7 @@ function parseArgs(args: string[]): { opts: NetcheckOptions; json: boolean } {
     else if (a === "--server") opts.servers.push(need());
     else if (a === "--wan") opts.wanAddress = need();
     else if (a === "--wan6") (opts.wanV6 ??= []).push(need());
-    else if (a === "--port") opts.localPort = Number(need());
+    else if (a === "--port") opts.localPort = parsePort(need(), "local port");
     else if (a === "--timeout") opts.timeoutMs = Number(need());
     else if (a === "--lifetime") opts.lifetimeWaitsMs = need().split(",").map(Number);
     else if (a === "--no-trace") opts.tracePath = false;

@@ -60,6 +60,11 @@ export interface ExecResult {
   stderr: string;
 }
 
+/** The router's own login, for the web UI (linux: `<root>/etc/shadow`; openwrt: rpcd `session login`). */
+export interface AuthBackend {
+  login(username: string, password: string): Promise<boolean>;
+}
+
 /** Everything that differs between OpenWrt and plain Linux, chosen once at start-up. */
 export interface Platform {
   readonly name: "linux" | "openwrt";
@@ -69,5 +74,6 @@ export interface Platform {
   readonly wg: WireguardBackend;
   readonly firewall: FirewallBackend;
   readonly system: SystemBackend;
+  readonly auth: AuthBackend;
   close(): Promise<void>;
 }

@@ -14,7 +14,13 @@ import {
   fieldsOf,
   fieldsToObject,
 } from "./blobmsg.ts";
-import { MsgType, Status, UBUS_SYSTEM_OBJECT_EVENT } from "./constants.ts";
+import {
+  MsgType,
+  Status,
+  UBUS_MAX_MSGLEN,
+  UBUS_MSGHDR_LEN,
+  UBUS_SYSTEM_OBJECT_EVENT,
+} from "./constants.ts";
 import { UbusError, ubusError } from "./errors.ts";
 import { encodeMessage, type MessageAttrs, type Signature, type UbusMessage } from "./message.ts";
 
@@ -104,6 +110,19 @@ export class UbusClientCore {
     if (this.closedWith) return Promise.reject(this.closedWith);
     this.seq = (this.seq + 1) & 0xffff;
     const seq = this.seq;
+    let bytes: Uint8Array;
+    try {
+      bytes = encodeMessage({ type, seq, peer, attrs });
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    if (bytes.length - UBUS_MSGHDR_LEN > UBUS_MAX_MSGLEN) {
+      return Promise.reject(
+        new RangeError(
+          `Cannot send ${what}: ${bytes.length} bytes exceed UBUS_MAX_MSGLEN (${UBUS_MAX_MSGLEN}); send less data`,
+        ),
+      );
+    }
     const p = new Promise<UbusMessage[]>((resolve, reject) => {
       this.pending.set(`${seq}/${peer}`, {
         what,
@@ -113,7 +132,7 @@ export class UbusClientCore {
         reject,
       });
     });
-    this.queue(encodeMessage({ type, seq, peer, attrs }));
+    this.queue(bytes);
     return p;
   }
 

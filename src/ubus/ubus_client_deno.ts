@@ -49,6 +49,8 @@ export class UbusClient {
   private conn: Deno.UnixConn | null = null;
   private closed = false;
   private reconnecting = false;
+  /** Connected, HELLO seen and listeners registered again: calls may go out. */
+  private up = false;
   private readonly sleepers = new Set<() => void>();
   private timer: number | undefined;
   private writing: Promise<void> = Promise.resolve();
@@ -114,13 +116,14 @@ export class UbusClient {
       const s = this.subs.find((x) => x.objectId === objid);
       if (s) void this.rewatch(core, s);
     };
-    for (const s of this.subs) {
+    for (const s of [...this.subs]) {
       s.active = false;
       if (s.kind === "event") {
         s.objectId = await core.registerEvent(s.pattern, s.handler, Date.now(), this.timeoutMs);
       } else await this.attach(core, s);
       s.active = true;
     }
+    this.up = true;
     this.opts.onConnect?.(id);
     for (const w of this.readyWaiters.splice(0)) w();
   }
@@ -145,6 +148,7 @@ export class UbusClient {
     core.close(reason);
     if (this.core !== core) return;
     this.conn = null;
+    this.up = false;
     this.opts.onDisconnect?.(reason);
     if (!this.closed && !this.reconnecting && this.opts.reconnect !== false) {
       void this.reconnectLoop();
@@ -221,7 +225,7 @@ export class UbusClient {
     if (this.closed) {
       return Promise.reject(ubusError(Status.CONNECTION_FAILED, `${what} on a closed client`));
     }
-    if (this.conn && this.core.clientId !== null) return Promise.resolve();
+    if (this.up) return Promise.resolve();
     return new Promise((resolve, reject) => {
       const t = setTimeout(() => {
         this.readyWaiters = this.readyWaiters.filter((w) => w !== done);
@@ -387,6 +391,7 @@ export class UbusClient {
   /** Close the socket and stop reconnecting; pending calls fail with CONNECTION_FAILED. */
   close(): void {
     this.closed = true;
+    this.up = false;
     clearTimeout(this.timer);
     const conn = this.conn;
     this.conn = null;

@@ -7,7 +7,7 @@ import { includesFromFiles, NFTABLES_D } from "./fw4_includes.ts";
 import { upstreamNatRuleset } from "./nat_ruleset.ts";
 import { mustRun } from "./netns_deno.ts";
 import { hostIn, type LabPlan, type LabSpec, type NodePlan } from "./topology.ts";
-import { networkFile, punchFile } from "./uci_files.ts";
+import { networkFile, punchFile, shadowFile } from "./uci_files.ts";
 import { writeState } from "./lab_state_deno.ts";
 
 /** Port lab STUN hosts listen on. */
@@ -55,6 +55,7 @@ export async function buildLab(plan: LabPlan, spec: LabSpec, dir: string): Promi
       networkFile({ lan: n.router.lan, wan: n.router.wan, wanGateway: n.router.wanGateway }),
     );
     await Deno.writeTextFile(`${rdir}/etc/config/punch`, punchFile({ name: n.id, stunServers }));
+    await Deno.writeTextFile(`${rdir}/etc/shadow`, shadowFile(), { mode: 0o600 });
   }
   await Promise.all(plan.nodes.map((n) => configureNode(plan, n, dir)));
 }

@@ -3,6 +3,7 @@
  * OpenWrt writes them (tab-indented `option`/`list`, single-quoted values). Sans-I/O.
  */
 import { parseCidr } from "../../src/lib/net.ts";
+import { cryptHash } from "../../src/lib/crypt.ts";
 
 export interface NetworkFileOptions {
   lan: string;
@@ -90,4 +91,13 @@ export function withWanAddress(text: string, cidr: string, gateway?: string): st
     }
     return line;
   }).join("\n");
+}
+
+/** The password of `root` on every lab router (web UI login). */
+export const LAB_ROOT_PASSWORD = "punch";
+
+/** `/etc/shadow` with root's password set to `LAB_ROOT_PASSWORD` (md5-crypt, as busybox passwd makes). */
+export function shadowFile(): string {
+  const hash = cryptHash(LAB_ROOT_PASSWORD, "$1$punchlab$");
+  return `root:${hash}:19000:0:99999:7:::\ndaemon:*:0:0:99999:7:::\n`;
 }

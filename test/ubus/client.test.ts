@@ -44,13 +44,13 @@ describe("UbusClient against the double", () => {
       ubus_rpc_session: 3,
     });
     const ifaces = await ubus.lookup("network.interface.*");
-    expect(ifaces.map((o) => o.path)).toEqual(["network.interface.lan", "network.interface.wan"]);
+    const names = ["lan", "loopback", "wan", "wg0"].map((n) => `network.interface.${n}`);
+    expect(ifaces.map((o) => o.path)).toEqual(names);
     const all = await ubus.lookup();
     expect(all.map((o) => o.path)).toEqual([
       "network",
       "network.interface",
-      "network.interface.lan",
-      "network.interface.wan",
+      ...names,
       "session",
       "uci",
     ]);
@@ -89,7 +89,7 @@ describe("UbusClient against the double", () => {
       expect(st).toHaveProperty(k);
     }
     const dump = await ubus.call("network.interface", "dump");
-    expect((dump.interface as unknown[]).length).toBe(2);
+    expect((dump.interface as unknown[]).length).toBe(4);
   });
 
   test("typed errors: unknown object, unknown method, bad arguments, bad password", async () => {
@@ -163,13 +163,33 @@ describe("UbusClient against the double", () => {
   test("ubusd announces objects with ubus.object.add / remove", async () => {
     const seen: unknown[] = [];
     await ubus.subscribe("ubus.object.*", (id, d) => seen.push([id, d.path]));
-    lab.double.setInterface("wg0", { up: true });
-    lab.double.netifd.remove("wg0");
+    lab.double.setInterface("wg9", { up: true });
+    lab.double.netifd.remove("wg9");
     await waitFor(() => (seen.length >= 2 ? true : undefined));
-    expect(seen).toEqual([["ubus.object.add", "network.interface.wg0"], [
-      "ubus.object.remove",
-      "network.interface.wg0",
-    ]]);
+    expect(seen).toEqual([
+      ["ubus.object.add", "network.interface.wg9"],
+      ["ubus.object.remove", "network.interface.wg9"],
+    ]);
+  });
+
+  test("network reload brings up interfaces added in UCI and drops removed ones", async () => {
+    const events: string[] = [];
+    await ubus.subscribe("network.interface", (_e, d) => events.push(`${d.action} ${d.interface}`));
+    await ubus.call("uci", "add", {
+      config: "network",
+      type: "interface",
+      name: "wg1",
+      values: { proto: "wireguard" },
+    });
+    await ubus.call("uci", "delete", { config: "network", section: "wg0" });
+    await ubus.call("uci", "commit", { config: "network" });
+    expect(await status(ubus.call("network.interface.wg1", "status"))).toBe("NOT_FOUND");
+    await ubus.call("network", "reload");
+    expect((await ubus.call("network.interface.wg1", "status")).proto).toBe("wireguard");
+    expect(await status(ubus.call("network.interface.wg0", "status"))).toBe("NOT_FOUND");
+    await waitFor(() => (events.length >= 2 ? true : undefined));
+    expect(events.sort()).toEqual(["ifdown wg0", "ifup wg1"]);
+    expect(lab.double.netifd.reloads).toBe(1);
   });
 
   test("a call to an object that never answers times out", async () => {
@@ -229,6 +249,14 @@ describe("UbusClient against the double", () => {
       keys: ["big"],
     });
     expect((got.values as { big: string }).big.length).toBe(big.length);
+  });
+
+  test("a call made while ubusd is down waits for the reconnect", async () => {
+    await lab.stop();
+    await waitFor(() => (ubus.connected ? undefined : true));
+    const p = ubus.call("uci", "configs", {}, { timeoutMs: 5000 });
+    await lab.start();
+    expect((await p).configs).toEqual(["network", "punch"]);
   });
 
   test("calls fail with CONNECTION_FAILED after close", async () => {

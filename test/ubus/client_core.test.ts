@@ -66,6 +66,14 @@ describe("UbusClientCore", () => {
     expect(c.nextDeadline()).toBe(null);
   });
 
+  test("a request larger than UBUS_MAX_MSGLEN is refused before sending", async () => {
+    const c = new UbusClientCore();
+    const e = await c.invoke(5000, "set", { big: "x".repeat(1 << 20) }, 0).catch((x) => x);
+    expect(e).toBeInstanceOf(RangeError);
+    expect(c.drain()).toEqual([]);
+    expect(c.nextDeadline()).toBe(null);
+  });
+
   test("close fails pending and later requests with CONNECTION_FAILED", async () => {
     const c = new UbusClientCore();
     const p = c.lookup(undefined, 0);

@@ -27,6 +27,8 @@ export interface Lab {
   configDir: string;
   double: UbusDouble;
   restart(): Promise<void>;
+  stop(): Promise<void>;
+  start(): Promise<void>;
   cleanup(): Promise<void>;
 }
 
@@ -75,6 +77,10 @@ export async function startLab(extra: Partial<UbusDoubleOptions> = {}): Promise<
     double: await startUbusDouble(opts),
     restart: async () => {
       await lab.double.close();
+      lab.double = await startUbusDouble(opts);
+    },
+    stop: () => lab.double.close(),
+    start: async () => {
       lab.double = await startUbusDouble(opts);
     },
     cleanup: async () => {

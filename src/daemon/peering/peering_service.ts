@@ -42,6 +42,8 @@ export const PUSH_RETRY_MS = [0, 500, 1500, 3500, 7500];
 export const REFRESH_PUSH_MS = 5 * 60_000;
 /** Largest card-bundle datagram (fits any path MTU, also inside the tunnel). */
 const BUNDLE_BYTES = 1200;
+/** Card bundles per second taken from outside the tunnel (signature checks cost CPU). */
+export const WAN_BUNDLES_PER_S = 20;
 
 /**
  * punchd's peering: invites and joins on the UDP control port, our signed card kept current
@@ -62,6 +64,7 @@ export class PeeringService {
   private timers = new Set<number>();
   private queue: Promise<unknown> = Promise.resolve();
   private refreshTimer: number | undefined;
+  private wanBudget = { second: 0, used: 0 };
 
   constructor(readonly d: Daemon, readonly netcheck: NetcheckService) {}
 
@@ -267,7 +270,20 @@ export class PeeringService {
     for (const fn of this.listeners) if (fn(m)) return;
     const [a, b] = [m.bytes[0], m.bytes[1]];
     if (a === 0x50 && b === 0x4a) void this.serial(() => this.onJoinRequest(m)).catch((e) => this.d.log(`join request from ${m.host}: ${errorMessage(e)}`));
-    else if (a === 0x50 && b === 0x42) void this.serial(() => this.onBundle(m)).catch((e) => this.d.log(`cards from ${m.host}: ${errorMessage(e)}`));
+    else if (a === 0x50 && b === 0x42 && this.admitBundle(m.host)) void this.serial(() => this.onBundle(m)).catch((e) => this.d.log(`cards from ${m.host}: ${errorMessage(e)}`));
+  }
+
+  /**
+   * Bundles from a peer's tunnel address are authenticated by WireGuard (cryptokey routing);
+   * others (a push to our WAN while the tunnel is down) are rate-limited, then signature-checked.
+   */
+  private admitBundle(host: string): boolean {
+    const inTunnel = this.cards.list().some((c) => c.card.tunnelAddresses.some((t) => t.split("/")[0] === host)) ||
+      this.state.paired.some((p) => p.tunnel?.some((t) => t.split("/")[0] === host));
+    if (inTunnel) return true;
+    const second = Math.floor(this.d.now() / 1000);
+    if (this.wanBudget.second !== second) this.wanBudget = { second, used: 0 };
+    return ++this.wanBudget.used <= WAN_BUNDLES_PER_S;
   }
 
   private async onJoinRequest(m: Datagram): Promise<void> {

@@ -5,6 +5,7 @@ import { NetifdSystem } from "./netifd_system.ts";
 import { NetifdWireguard } from "./netifd_wireguard.ts";
 import { RpcdConfig, type RpcdConfigOptions } from "./rpcd_config.ts";
 import { UciFirewall } from "./uci_firewall.ts";
+import { RpcdAuth } from "./rpcd_auth.ts";
 
 /** ubusd's socket (openwrt.md §2); `root` prefixes it like every other path. */
 export const UBUS_SOCKET = "/var/run/ubus/ubus.sock";
@@ -37,6 +38,7 @@ export async function openwrtPlatform(root: string, opts: RpcdConfigOptions = {}
     wg: new NetifdWireguard(ubus),
     firewall: new UciFirewall(config, root),
     system,
+    auth: new RpcdAuth(ubus),
     close: () => Promise.resolve(ubus.close()),
   };
 }

@@ -6,6 +6,7 @@
 import { blobmsg, type BlobmsgValue } from "../../../src/ubus/blobmsg.ts";
 import { BlobmsgType as T, Status } from "../../../src/ubus/constants.ts";
 import { fieldsOf } from "../../../src/ubus/blobmsg.ts";
+import type { UciSection } from "../../../src/uci/uci_doc.ts";
 import type { Broker, MethodDef } from "./broker.ts";
 
 /** What a test can set on an interface; unset fields keep their defaults. */
@@ -36,14 +37,19 @@ export class Netifd {
   /** Calls of `network reload`/`restart`, for assertions. */
   reloads = 0;
 
+  /** Interfaces a test created with setState; a reload leaves them alone. */
+  private readonly pinned = new Set<string>();
+
   constructor(
     private readonly broker: Broker,
     private readonly client: number,
     private readonly now: () => number,
+    /** The `interface` sections of /etc/config/network (committed), for reloads. */
+    private readonly readConfig: () => UciSection[] = () => [],
   ) {
     broker.addObject(client, "network", {
-      restart: { policy: {}, handler: () => (this.reloads++, Status.OK) },
-      reload: { policy: {}, handler: () => (this.reloads++, Status.OK) },
+      restart: { policy: {}, handler: () => (this.reload(), Status.OK) },
+      reload: { policy: {}, handler: () => (this.reload(), Status.OK) },
       get_proto_handlers: { policy: {}, handler: (_a, ctx) => (ctx.reply({}), Status.OK) },
     });
     this.ifaceObj = broker.addObject(client, "network.interface", this.ifaceMethods(null));
@@ -137,7 +143,8 @@ export class Netifd {
   }
 
   /** Create or change an interface; emits ifup/ifdown events and update notifications. */
-  setState(name: string, patch: InterfaceState): void {
+  setState(name: string, patch: InterfaceState, pin = true): void {
+    if (pin) this.pinned.add(name);
     let i = this.ifaces.get(name);
     const wasUp = i?.state.up ?? false;
     if (!i) {
@@ -185,6 +192,33 @@ export class Netifd {
     this.broker.notify(i.objId, event, data);
   }
 
+  /**
+   * What netifd does on `network reload` (config_init_all): interfaces new in the config get
+   * an object and come up unless `auto '0'`/`disabled '1'`; removed ones go away; a changed
+   * proto or device is taken over. Interfaces a test pinned with setInterface stay.
+   */
+  reload(): void {
+    this.reloads++;
+    const secs = this.readConfig().filter((x) => x.type === "interface");
+    const one = (v: string | string[] | undefined) => (typeof v === "string" ? v : undefined);
+    for (const sec of secs) {
+      const proto = one(sec.options.proto) ?? "none";
+      const device = one(sec.options.device) ?? sec.name;
+      const known = this.ifaces.get(sec.name);
+      if (!known) {
+        const up = one(sec.options.auto) !== "0" && one(sec.options.disabled) !== "1";
+        this.setState(sec.name, { up, proto, device, l3_device: device }, false);
+      } else if (
+        !this.pinned.has(sec.name) && (known.state.proto !== proto || known.state.device !== device)
+      ) {
+        this.setState(sec.name, { proto, device, l3_device: device }, false);
+      }
+    }
+    for (const name of [...this.ifaces.keys()]) {
+      if (!this.pinned.has(name) && !secs.some((x) => x.name === name)) this.remove(name);
+    }
+  }
+
   /** Remove an interface and its object. */
   remove(name: string): void {
     const i = this.ifaces.get(name);
@@ -192,5 +226,6 @@ export class Netifd {
     if (i.state.up) this.setState(name, { up: false });
     this.broker.removeObject(i.objId);
     this.ifaces.delete(name);
+    this.pinned.delete(name);
   }
 }

@@ -6,6 +6,7 @@ import { Broker } from "./broker.ts";
 import { type InterfaceState, Netifd } from "./network.ts";
 import { type AclGroups, Sessions, type TestUser } from "./session.ts";
 import { UciObject } from "./uci.ts";
+import { sections } from "../../../src/uci/uci_doc.ts";
 import { type ConfigFiles, UciStore } from "./uci_store.ts";
 
 /** Options of `startUbusDouble`. */
@@ -19,8 +20,10 @@ export interface UbusDoubleOptions {
   acls?: AclGroups;
   /** Milliseconds per protocol second, for rpcd timeouts (apply rollback, session expiry). */
   secondMs?: number;
-  /** Interfaces to create at start. */
+  /** Interfaces to create at start (pinned: `network reload` leaves them alone). */
   interfaces?: Record<string, InterfaceState>;
+  /** Also create the `interface` sections of `<configDir>/network` at start (default true). */
+  interfacesFromConfig?: boolean;
 }
 
 /** A running double. */
@@ -85,7 +88,8 @@ export function startUbusDouble(opts: UbusDoubleOptions): Promise<UbusDouble> {
     now,
     secondMs,
   );
-  const uci = new UciObject(new UciStore(dirFiles(opts.configDir)), sessions, {
+  const store = new UciStore(dirFiles(opts.configDir));
+  const uci = new UciObject(store, sessions, {
     secondMs,
     onConfigChange: (c) => configChanges.push(c),
     schedule: (ms, f) => {
@@ -102,8 +106,14 @@ export function startUbusDouble(opts: UbusDoubleOptions): Promise<UbusDouble> {
   });
   broker.addObject(rpcd, "session", sessions.methods());
   broker.addObject(rpcd, "uci", uci.methods());
-  const netifd = new Netifd(broker, netifdClient, now);
+  const readNetwork = () => {
+    const doc = store.load("network", null);
+    return doc ? sections(doc) : [];
+  };
+  const netifd = new Netifd(broker, netifdClient, now, readNetwork);
   for (const [name, st] of Object.entries(opts.interfaces ?? {})) netifd.setState(name, st);
+  if (opts.interfacesFromConfig !== false) netifd.reload();
+  netifd.reloads = 0;
 
   try {
     Deno.removeSync(opts.socketPath);

@@ -1,0 +1,208 @@
+// Peering end to end (issue 4): invite/join between real punchd processes in network namespaces,
+// site-to-site pings between LAN hosts, the reply-token path behind a NAT, recovery after a WAN
+// address change, a three-site mesh and bad tokens/cards. Tests run in order on one lab.
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { type Lab, labUp, REPO_ROOT, waitFor } from "./lab.ts";
+import { toBase64 } from "../../src/lib/base64.ts";
+import { encodeCardBundle, newSignSeed, routerKeys, signCard } from "../../src/peer/mod.ts";
+
+const NAME = "pe";
+/** Bound on the time the tunnel may take to come back after a WAN change (asserted). */
+const RECOVERY_BOUND_MS = 15_000;
+// Dev hook: run a punchd/punchctl other than bin/ (unset in CI).
+const PUNCHD = Deno.env.get("PE_PUNCHD");
+const PUNCHCTL = Deno.env.get("PE_PUNCHCTL");
+
+let lab: Lab;
+let replyForD = "";
+
+async function ctl(id: string, argv: string[]) {
+  return PUNCHCTL
+    ? await lab.exec(id, [PUNCHCTL, "--socket", lab.socketPath(id), ...argv], { timeoutMs: 60_000 })
+    : await lab.punchctl(id, argv);
+}
+
+async function ok(id: string, argv: string[]): Promise<string> {
+  const r = await ctl(id, argv);
+  if (r.code !== 0) throw new Error(`punchctl ${argv[0]} on ${id} failed (${r.code}): ${r.stderr}`);
+  return r.stdout;
+}
+
+async function invite(id: string, extra: string[] = []): Promise<string> {
+  const r = JSON.parse(await ok(id, ["invite", "--json", ...extra])) as { token: string };
+  return r.token;
+}
+
+function pings(from: string, to: string): Promise<boolean> {
+  return lab.exec(from, ["ping", "-c1", "-W1", lab.hostAddress(to)]).then((r) => r.code === 0);
+}
+
+async function cards(id: string): Promise<{ name: string; seq: number; endpoints: string[]; self: boolean }[]> {
+  return JSON.parse(await ok(id, ["cards", "--json"]));
+}
+
+async function wgEndpoint(id: string, peerName: string): Promise<string | undefined> {
+  const pid = lab.punchdPid(id)!;
+  const key = (await cards(id)).find((c) => c.name === peerName) as unknown as { wgPublicKey: string } | undefined;
+  const r = await lab.nsExecInProcess(pid, ["wg", "show", "wg0", "endpoints"]);
+  const line = r.stdout.split("\n").find((l) => key !== undefined && l.startsWith(key.wgPublicKey));
+  return line?.split("\t")[1];
+}
+
+function send(from: string, target: string, payloads: Uint8Array[]) {
+  return lab.exec(from, [
+    Deno.execPath(),
+    "run",
+    "-A",
+    "--no-config",
+    "--unstable-net",
+    `${REPO_ROOT}/test/lab/udp_send_deno.ts`,
+    target,
+    ...payloads.map(toBase64),
+  ]);
+}
+
+beforeAll(async () => {
+  lab = await labUp({
+    name: NAME,
+    routers: [
+      { id: "a" }, // 203.0.113.10, LAN 192.168.1.0/24
+      { id: "b" }, // 203.0.113.20, LAN 192.168.2.0/24
+      { id: "c" }, // 203.0.113.30, LAN 192.168.3.0/24
+      { id: "d", upstream: [{ kind: "cone", inside: "10.0.4.0/24" }] }, // behind a NAT
+    ],
+  });
+  await Promise.all(["a", "b", "c", "d"].map((id) =>
+    lab.startPunchd(id, [], PUNCHD ? { program: PUNCHD } : {})
+  ));
+});
+
+afterAll(async () => {
+  if (!Deno.env.get("PE_KEEP")) await lab?.down();
+});
+
+describe("peering in the lab", () => {
+  test("two routers pair with invite/join only; LAN hosts reach each other", async () => {
+    const token = await invite("a", ["--expires", "1h"]);
+    expect(token).toMatch(/^punch1-/);
+    const out = await ok("b", ["join", token]);
+    expect(out).toMatch(/^paired with "a"/);
+    expect(await waitFor(() => pings("a1", "b1"), 20_000, 250)).toBe(true);
+    expect(await pings("b1", "a1")).toBe(true);
+    // Each side holds the other's signed card.
+    expect((await cards("a")).map((c) => c.name)).toEqual(["a", "b"]);
+    expect((await cards("b")).map((c) => c.name)).toEqual(["b", "a"]);
+  });
+
+  test("three sites: C joins through A and reaches B directly", async () => {
+    const out = await ok("c", ["join", await invite("a")]);
+    expect(out).toMatch(/^paired with "a"/);
+    expect(await waitFor(() => pings("c1", "b1"), 20_000, 250)).toBe(true);
+    // Direct: C's WireGuard talks to B's own address, not through A.
+    expect(await wgEndpoint("c", "b")).toBe(`${lab.publicAddress("b")}:51820`);
+    expect(await wgEndpoint("b", "c")).toBe(`${lab.publicAddress("c")}:51820`);
+    expect((await cards("b")).map((c) => c.name).sort()).toEqual(["a", "b", "c"]);
+  });
+
+  test("A's WAN address changes: tunnels come back without user action", async () => {
+    const before = (await cards("b")).find((c) => c.name === "a")!.seq;
+    const t0 = Date.now();
+    await lab.setWanAddress("a", "203.0.113.110/24");
+    const back = await waitFor(
+      async () => (await pings("b1", "a1")) && (await pings("c1", "a1")),
+      RECOVERY_BOUND_MS,
+      200,
+    );
+    const ms = Date.now() - t0;
+    expect(back).toBe(true);
+    console.log(`recovery after WAN change: ${ms} ms`);
+    // B got A's new signed card (pushed, not only learned by WireGuard roaming).
+    expect(
+      await waitFor(async () => {
+        const a = (await cards("b")).find((c) => c.name === "a")!;
+        return a.seq > before && a.endpoints.includes("203.0.113.110:51820");
+      }, 10_000, 250),
+    ).toBe(true);
+    const net = await Deno.readTextFile(`${lab.routerDir("b")}/etc/config/network`);
+    expect(net).toContain("203.0.113.110");
+  });
+
+  test("inviter behind a NAT: join prints a reply token, accept finishes", async () => {
+    const inv = JSON.parse(await ok("d", ["invite", "--json"])) as { token: string; reachable: boolean };
+    expect(inv.reachable).toBe(false);
+    const out = JSON.parse(await ok("a", ["join", "--json", inv.token])) as { reply?: string };
+    expect(out.reply).toMatch(/^punch1r-/);
+    replyForD = out.reply!;
+    const text = await ok("d", ["accept", replyForD]);
+    expect(text).toMatch(/^paired with "a"/);
+    expect(await waitFor(() => pings("d1", "a1"), 20_000, 250)).toBe(true);
+    expect(await waitFor(() => pings("a1", "d1"), 5_000, 250)).toBe(true);
+    // Cards flow through the new tunnel both ways.
+    expect(
+      await waitFor(async () => (await cards("d")).some((c) => c.name === "a" && c.seq > 0), 10_000, 250),
+    ).toBe(true);
+  });
+
+  test("bad tokens and cards give clear errors", async () => {
+    const token = await invite("b", ["--expires", "1h"]);
+    const cases: [string, string[], RegExp][] = [
+      ["garbled", ["join", token.slice(0, 20) + "!!" + token.slice(22)], /invite|token/i],
+      ["truncated", ["join", token.slice(0, -12)], /truncated|short|incomplete|copy/i],
+      ["reply given to join", ["join", replyForD], /accept/],
+      ["invite given to accept", ["accept", token], /join/],
+      ["foreign reply", ["accept", replyForD], /does not match any invite/],
+    ];
+    for (const [what, argv, re] of cases) {
+      const r = await ctl("c", argv);
+      if (Deno.env.get("PE_KEEP")) console.log(what, r.stderr);
+      expect(r.code, what).not.toBe(0);
+      expect(r.stderr, what).toMatch(re);
+      expect(r.stderr.split("\n").filter((l) => l !== "").length, what).toBe(1);
+    }
+    const again = await ctl("d", ["accept", replyForD]);
+    expect(again.stderr).toMatch(/already accepted/);
+    const short = await invite("b", ["--expires", "1s"]);
+    await new Promise((r) => setTimeout(r, 1100));
+    const expired = await ctl("c", ["join", short]);
+    expect(expired.code).not.toBe(0);
+    expect(expired.stderr).toMatch(/expired/);
+    // A used token is refused by the inviter (replayed by a third router).
+    expect(await ok("c", ["join", token])).toMatch(/^paired with "b"/);
+    const replayed = await ctl("d", ["join", token]);
+    if (Deno.env.get("PE_KEEP")) console.log(replayed.stderr, expired.stderr, again.stderr);
+    expect(replayed.code).not.toBe(0);
+    expect(replayed.stderr).toMatch(/already used/);
+
+    // Cards: forged (unknown signer), altered (bad signature), replayed (old seq) are dropped.
+    const before = await cards("b");
+    const k = routerKeys(toBase64(crypto.getRandomValues(new Uint8Array(32))), newSignSeed((n) => crypto.getRandomValues(new Uint8Array(n))));
+    const forged = signCard({
+      wgPublicKey: toBase64(k.wgPublicKey),
+      signPublicKey: toBase64(k.signPublicKey),
+      name: "mallory",
+      seq: 99,
+      issuedAt: Date.now(),
+      endpoints: ["203.0.113.66:51820"],
+      tunnelAddresses: ["10.77.66.66/16"],
+      lanSubnets: ["192.168.66.0/24"],
+    }, k.signSeed);
+    const state = JSON.parse(await Deno.readTextFile(`${lab.routerDir("c")}/etc/punch/state.json`));
+    const stored = (state.cards.cards as string[]).map((s) => Uint8Array.from(atob(s), (ch) => ch.charCodeAt(0)));
+    const altered = stored[0]!.slice();
+    altered[altered.length - 70] = altered[altered.length - 70]! ^ 1;
+    const target = `${lab.wanAddress("b")}:51821`;
+    const r = await send("c", target, [
+      encodeCardBundle([forged]),
+      encodeCardBundle([altered]),
+      encodeCardBundle(stored),
+      new TextEncoder().encode("PB\x01\x09garbage"),
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    await new Promise((r) => setTimeout(r, 500));
+    const after = await cards("b");
+    expect(after.map((c) => [c.name, c.seq])).toEqual(before.map((c) => [c.name, c.seq]));
+    expect(after.some((c) => c.name === "mallory")).toBe(false);
+    // punchd is still healthy.
+    expect(await pings("b1", "a1")).toBe(true);
+  });
+});

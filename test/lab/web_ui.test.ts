@@ -1,0 +1,77 @@
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { type Browser, chromium } from "playwright-core";
+import { type Lab, labUp, REPO_ROOT } from "./lab.ts";
+import { LAB_ROOT_PASSWORD } from "./uci_files.ts";
+
+/**
+ * The web UI end to end: Chromium runs on a LAN host (inside its network namespace), signs in
+ * with the router's password and adds a peer that punchd then has in UCI and WireGuard. The
+ * same port on the WAN address is closed.
+ */
+const CHROMIUM = "/usr/bin/chromium";
+const hasChromium = await Deno.stat(CHROMIUM).then(() => true, () => false);
+const WEB_PORT = 8451;
+
+let lab: Lab;
+let browser: Browser | undefined;
+let wrapper = "";
+
+beforeAll(async () => {
+  lab = await labUp({ name: "wu", routers: [{ id: "a" }, { id: "b" }] });
+  await Promise.all([lab.startPunchd("a"), lab.startPunchd("b")]);
+  // Chromium talks to Playwright over pipes, so it can live in the LAN host's namespace.
+  wrapper = `${lab.dir}/chromium-a1.sh`;
+  await Deno.writeTextFile(wrapper, `#!/bin/sh\nexec ip netns exec ${lab.ns("a1")} ${CHROMIUM} "$@"\n`, { mode: 0o755 });
+  if (hasChromium) {
+    browser = await chromium.launch({
+      executablePath: wrapper,
+      args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+      timeout: 60_000,
+    });
+  }
+}, 120_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await lab?.down();
+}, 60_000);
+
+describe.skipIf(!hasChromium)("web UI on the router's LAN side", () => {
+  test("sign in from a LAN host, see the router, add a peer through the form", async () => {
+    const b = JSON.parse((await lab.punchctl("b", ["status", "--json"])).stdout) as { publicKey: string; addresses: string[] };
+    const base = `http://${lab.lanAddress("a")}:${WEB_PORT}`;
+    const page = await browser!.newPage();
+    page.setDefaultTimeout(15_000);
+    await page.goto(`${base}/`);
+    expect(new URL(page.url()).pathname).toBe("/login");
+    await page.fill("#username", "root");
+    await page.fill("#password", "not-the-password");
+    await page.click("button[type=submit]");
+    expect(await page.textContent(".flash.error")).toContain("Wrong username or password");
+    await page.fill("#password", LAB_ROOT_PASSWORD);
+    await page.click("button[type=submit]");
+    const a = JSON.parse((await lab.punchctl("a", ["status", "--json"])).stdout) as { publicKey: string };
+    expect(await page.textContent("body")).toContain(a.publicKey);
+
+    await page.goto(`${base}/peers`);
+    await page.fill("#name", "b");
+    await page.fill("#publicKey", b.publicKey);
+    await page.fill("#endpoint", `${lab.publicAddress("b")}:51820`);
+    await page.fill("#allowedIps", `${b.addresses[0]!.split("/")[0]}/32`);
+    await page.click("form[action='/peers/add'] button");
+    expect(await page.textContent(".flash.ok")).toContain("b");
+
+    const list = JSON.parse((await lab.punchctl("a", ["peer", "list", "--json"])).stdout) as { name: string; publicKey: string }[];
+    expect(list).toMatchObject([{ name: "b", publicKey: b.publicKey }]);
+    const uci = await Deno.readTextFile(`${lab.routerDir("a")}/etc/config/network`);
+    expect(uci).toContain(`option public_key '${b.publicKey}'`);
+    await page.close();
+  });
+
+  test("the web UI is not reachable on the WAN address", async () => {
+    const probe = `try { await fetch("http://${lab.wanAddress("a")}:${WEB_PORT}/login", { signal: AbortSignal.timeout(3000) }); console.log("open") } catch { console.log("closed") }`;
+    const r = await lab.exec("b", [`${REPO_ROOT}/node_modules/.bin/deno`, "eval", probe], { timeoutMs: 20_000 });
+    expect(r.stdout.trim()).toBe("closed");
+  });
+});

@@ -1,0 +1,68 @@
+// The OpenWrt side of the package: feed Makefile values the stand-alone build reuses, the procd
+// init script, the /usr/bin wrappers and the rpcd ACL.
+import { describe, expect, test } from "vitest";
+import { metaFor, parseMakefile, PUNCHD_V8_FLAGS, RUN_FLAGS, wrapper } from "../../scripts/pkgbuild/payload.ts";
+import { cpuOf } from "../../scripts/pkgbuild/inputs.ts";
+import { ipkControl } from "../../src/pkg/ipk.ts";
+import { VERSION } from "../../src/version.ts";
+
+const OPENWRT = new URL("../../openwrt/", import.meta.url);
+const read = (p: string) => Deno.readTextFileSync(new URL(p, OPENWRT));
+
+describe("openwrt/Makefile", () => {
+  const info = parseMakefile(read("Makefile"));
+
+  test("version matches src/version.ts; depends, conffiles and prerm are read", () => {
+    expect(info.version).toBe(VERSION);
+    expect(info.depends).toEqual(["kmod-wireguard", "wireguard-tools"]);
+    expect(info.conffiles).toEqual(["/etc/config/punch"]);
+    expect(info.prerm).toMatch(/^#!\/bin\/sh\n/);
+    expect(info.prerm).toContain('[ "${PKG_UPGRADE}" = "1" ] && exit 0');
+    expect(info.prerm).not.toContain("$$");
+  });
+
+  test("control file for an aarch64 variant", () => {
+    const text = ipkControl(metaFor(info, "aarch64_cortex-a53", 1700000000), 123);
+    expect(text).toMatch(/^Package: punch\nVersion: 0\.1\.0-r1\nDepends: kmod-wireguard, wireguard-tools\n/);
+    expect(text).toContain("Architecture: aarch64_cortex-a53\nInstalled-Size: 123\n");
+  });
+
+  test("architectures map to CPU families", () => {
+    expect(cpuOf("x86_64")).toBe("x86_64");
+    expect(cpuOf("aarch64_cortex-a72")).toBe("aarch64");
+    expect(() => cpuOf("mipsel_24kc")).toThrow(/mipsel_24kc/);
+  });
+});
+
+describe("files", () => {
+  test("init script: procd, respawn, reload triggers on punch and network", () => {
+    const s = read("files/etc/init.d/punch");
+    expect(s.startsWith("#!/bin/sh /etc/rc.common\n")).toBe(true);
+    expect(s).toContain("USE_PROCD=1");
+    expect(s).toMatch(/procd_set_param respawn/);
+    expect(s).toContain("procd_add_reload_trigger punch network");
+    expect(s).toContain("procd_set_param command \"$PROG\" --platform openwrt");
+    expect(Deno.statSync(new URL("files/etc/init.d/punch", OPENWRT)).mode! & 0o111).not.toBe(0);
+  });
+
+  test("rpcd ACL is valid JSON granting the punch group uci access", () => {
+    const acl = JSON.parse(read("files/usr/share/rpcd/acl.d/punch.json"));
+    expect(acl.punch.read.uci).toContain("punch");
+    expect(acl.punch.write.ubus.uci).toContain("apply");
+  });
+
+  test("default config has the main section", () => {
+    expect(read("files/etc/config/punch")).toContain("config punch 'main'");
+  });
+});
+
+describe("wrappers", () => {
+  test("start the runtime through the bundled loader with no-download flags", () => {
+    const w = wrapper("x86_64", "punchd", "bundle");
+    expect(w).toContain('exec "$d/lib/ld-linux-x86-64.so.2" --library-path "$d/lib" "$d/deno" run');
+    for (const f of ["--no-remote", "--no-npm", "--cached-only"]) expect(RUN_FLAGS).toContain(f);
+    expect(w).toContain(`--v8-flags=${PUNCHD_V8_FLAGS}`);
+    expect(w.trimEnd().endsWith('"$d/punch.js" punchd "$@"')).toBe(true);
+    expect(wrapper("aarch64", "punchctl", "compiled")).toContain('"$d/lib/ld-linux-aarch64.so.1" --library-path "$d/lib" "$d/punch" punchctl "$@"');
+  });
+});
