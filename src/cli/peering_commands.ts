@@ -88,7 +88,8 @@ export const PEERING_COMMANDS: readonly Command[] = [
   {
     words: ["join"],
     usage: "join TOKEN [--name NAME] [--allow-overlap] [--json]",
-    summary: "pair with the router that made the invite (prints a reply token if it cannot be reached)",
+    summary:
+      "pair with the router that made the invite (prints a reply token if it cannot be reached)",
     flags: { ...JSON_FLAG, ...OVERLAP_FLAG, name: { type: "string" } },
     timeoutMs: 60_000,
     run: async (call, a) => {
@@ -98,15 +99,15 @@ export const PEERING_COMMANDS: readonly Command[] = [
         allowOverlap: flagBool(a, "allow-overlap"),
       }) as { peer: PeerView; reply?: string };
       return out(a, r, () =>
-        r.reply === undefined
-          ? `paired with ${describePeer(r.peer)}`
-          : [
-            `The inviter did not answer, so finish the pairing by hand. Run this on ${r.peer.name || "the inviter"}:`,
-            "",
-            `punchctl accept ${r.reply}`,
-            "",
-            `This router is already set up for ${describePeer(r.peer)}.`,
-          ].join("\n"));
+        r.reply === undefined ? `paired with ${describePeer(r.peer)}` : [
+          `The inviter did not answer, so finish the pairing by hand. Run this on ${
+            r.peer.name || "the inviter"
+          }:`,
+          "",
+          `punchctl accept ${r.reply}`,
+          "",
+          `This router is already set up for ${describePeer(r.peer)}.`,
+        ].join("\n"));
     },
   },
   {

@@ -152,7 +152,6 @@ export class Daemon {
         problems.push(`Cannot apply the WireGuard config: ${errorMessage(e)}`);
         this.log(problems[problems.length - 1]!);
       }
-      if (this.platform.config.lastProblem) problems.push(this.platform.config.lastProblem);
       this.problems = problems;
     });
   }
@@ -175,7 +174,7 @@ export class Daemon {
       addresses: model.addresses,
       wan: await this.platform.system.wan(),
       peers: peerStatuses(model, dump, Math.floor(this.now() / 1000)),
-      warnings: [...this.problems],
+      warnings: [...this.problems, ...(this.platform.config.lastProblem ? [this.platform.config.lastProblem] : [])],
     };
   }
 

@@ -37,13 +37,17 @@ function pings(from: string, to: string): Promise<boolean> {
   return lab.exec(from, ["ping", "-c1", "-W1", lab.hostAddress(to)]).then((r) => r.code === 0);
 }
 
-async function cards(id: string): Promise<{ name: string; seq: number; endpoints: string[]; self: boolean }[]> {
+async function cards(
+  id: string,
+): Promise<{ name: string; seq: number; endpoints: string[]; self: boolean }[]> {
   return JSON.parse(await ok(id, ["cards", "--json"]));
 }
 
 async function wgEndpoint(id: string, peerName: string): Promise<string | undefined> {
   const pid = lab.punchdPid(id)!;
-  const key = (await cards(id)).find((c) => c.name === peerName) as unknown as { wgPublicKey: string } | undefined;
+  const key = (await cards(id)).find((c) => c.name === peerName) as unknown as {
+    wgPublicKey: string;
+  } | undefined;
   const r = await lab.nsExecInProcess(pid, ["wg", "show", "wg0", "endpoints"]);
   const line = r.stdout.split("\n").find((l) => key !== undefined && l.startsWith(key.wgPublicKey));
   return line?.split("\t")[1];
@@ -72,9 +76,9 @@ beforeAll(async () => {
       { id: "d", upstream: [{ kind: "cone", inside: "10.0.4.0/24" }] }, // behind a NAT
     ],
   });
-  await Promise.all(["a", "b", "c", "d"].map((id) =>
-    lab.startPunchd(id, [], PUNCHD ? { program: PUNCHD } : {})
-  ));
+  await Promise.all(
+    ["a", "b", "c", "d"].map((id) => lab.startPunchd(id, [], PUNCHD ? { program: PUNCHD } : {})),
+  );
 });
 
 afterAll(async () => {
@@ -118,17 +122,24 @@ describe("peering in the lab", () => {
     console.log(`recovery after WAN change: ${ms} ms`);
     // B got A's new signed card (pushed, not only learned by WireGuard roaming).
     expect(
-      await waitFor(async () => {
-        const a = (await cards("b")).find((c) => c.name === "a")!;
-        return a.seq > before && a.endpoints.includes("203.0.113.110:51820");
-      }, 10_000, 250),
+      await waitFor(
+        async () => {
+          const a = (await cards("b")).find((c) => c.name === "a")!;
+          return a.seq > before && a.endpoints.includes("203.0.113.110:51820");
+        },
+        10_000,
+        250,
+      ),
     ).toBe(true);
     const net = await Deno.readTextFile(`${lab.routerDir("b")}/etc/config/network`);
     expect(net).toContain("203.0.113.110");
   });
 
   test("inviter behind a NAT: join prints a reply token, accept finishes", async () => {
-    const inv = JSON.parse(await ok("d", ["invite", "--json"])) as { token: string; reachable: boolean };
+    const inv = JSON.parse(await ok("d", ["invite", "--json"])) as {
+      token: string;
+      reachable: boolean;
+    };
     expect(inv.reachable).toBe(false);
     const out = JSON.parse(await ok("a", ["join", "--json", inv.token])) as { reply?: string };
     expect(out.reply).toMatch(/^punch1r-/);
@@ -139,7 +150,11 @@ describe("peering in the lab", () => {
     expect(await waitFor(() => pings("a1", "d1"), 5_000, 250)).toBe(true);
     // Cards flow through the new tunnel both ways.
     expect(
-      await waitFor(async () => (await cards("d")).some((c) => c.name === "a" && c.seq > 0), 10_000, 250),
+      await waitFor(
+        async () => (await cards("d")).some((c) => c.name === "a" && c.seq > 0),
+        10_000,
+        250,
+      ),
     ).toBe(true);
   });
 
@@ -175,7 +190,10 @@ describe("peering in the lab", () => {
 
     // Cards: forged (unknown signer), altered (bad signature), replayed (old seq) are dropped.
     const before = await cards("b");
-    const k = routerKeys(toBase64(crypto.getRandomValues(new Uint8Array(32))), newSignSeed((n) => crypto.getRandomValues(new Uint8Array(n))));
+    const k = routerKeys(
+      toBase64(crypto.getRandomValues(new Uint8Array(32))),
+      newSignSeed((n) => crypto.getRandomValues(new Uint8Array(n))),
+    );
     const forged = signCard({
       wgPublicKey: toBase64(k.wgPublicKey),
       signPublicKey: toBase64(k.signPublicKey),
@@ -187,7 +205,9 @@ describe("peering in the lab", () => {
       lanSubnets: ["192.168.66.0/24"],
     }, k.signSeed);
     const state = JSON.parse(await Deno.readTextFile(`${lab.routerDir("c")}/etc/punch/state.json`));
-    const stored = (state.cards.cards as string[]).map((s) => Uint8Array.from(atob(s), (ch) => ch.charCodeAt(0)));
+    const stored = (state.cards.cards as string[]).map((s) =>
+      Uint8Array.from(atob(s), (ch) => ch.charCodeAt(0))
+    );
     const altered = stored[0]!.slice();
     altered[altered.length - 70] = altered[altered.length - 70]! ^ 1;
     const target = `${lab.wanAddress("b")}:51821`;

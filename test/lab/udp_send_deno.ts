@@ -12,6 +12,10 @@ if (target === undefined || i < 0) {
 }
 const sock = Deno.listenDatagram({ transport: "udp", hostname: "0.0.0.0", port: 0 });
 for (const p of payloads) {
-  await sock.send(fromBase64(p), { transport: "udp", hostname: target.slice(0, i), port: Number(target.slice(i + 1)) });
+  await sock.send(fromBase64(p), {
+    transport: "udp",
+    hostname: target.slice(0, i),
+    port: Number(target.slice(i + 1)),
+  });
 }
 sock.close();

@@ -2,9 +2,23 @@
  * Sans-I/O pieces of peering: our card's content from the router's state, the best endpoint of a
  * peer, and the allowed IPs to route to it (with overlapping subnets explained or left out).
  */
-import { formatCidr, type Endpoint, ipFamily, isPrivateV4, networkOf, parseCidr, parseEndpoint } from "../../lib/net.ts";
+import {
+  type Endpoint,
+  formatCidr,
+  ipFamily,
+  isPrivateV4,
+  networkOf,
+  parseCidr,
+  parseEndpoint,
+} from "../../lib/net.ts";
 import { UsageError } from "../../lib/errors.ts";
-import { findAddressClashes, findOverlaps, type Introduction, MAX_LIST, type PeerCard } from "../../peer/mod.ts";
+import {
+  findAddressClashes,
+  findOverlaps,
+  type Introduction,
+  MAX_LIST,
+  type PeerCard,
+} from "../../peer/mod.ts";
 import type { NetcheckReport } from "../../nat/netcheck_report.ts";
 
 /** What our card is made from. */
@@ -79,7 +93,8 @@ export function bestEndpoint(endpoints: readonly string[]): Endpoint | undefined
       return [];
     }
   });
-  return parsed.find((e) => ipFamily(e.host) === 4) ?? parsed.find((e) => ipFamily(e.host) === null) ??
+  return parsed.find((e) => ipFamily(e.host) === 4) ??
+    parsed.find((e) => ipFamily(e.host) === null) ??
     parsed[0];
 }
 

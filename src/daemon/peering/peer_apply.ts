@@ -28,7 +28,9 @@ export function upsertPeer(d: Daemon, want: PeerWant): Promise<boolean> {
           ...(description !== "" ? { description } : {}),
           publicKey: want.publicKey,
           allowedIps: want.allowedIps,
-          ...(want.endpoint ? { endpointHost: want.endpoint.host, endpointPort: want.endpoint.port } : {}),
+          ...(want.endpoint
+            ? { endpointHost: want.endpoint.host, endpointPort: want.endpoint.port }
+            : {}),
           persistentKeepalive: MANAGED_KEEPALIVE,
           routeAllowedIps: true,
         }),
@@ -47,7 +49,9 @@ export function upsertPeer(d: Daemon, want: PeerWant): Promise<boolean> {
       patch.endpointPort = want.endpoint.port;
     }
     if (existing.description === "" && description !== "") patch.description = description;
-    if (existing.persistentKeepalive !== MANAGED_KEEPALIVE) patch.persistentKeepalive = MANAGED_KEEPALIVE;
+    if (existing.persistentKeepalive !== MANAGED_KEEPALIVE) {
+      patch.persistentKeepalive = MANAGED_KEEPALIVE;
+    }
     if (!existing.routeAllowedIps) patch.routeAllowedIps = true;
     if (existing.disabled) patch.disabled = false;
     if (Object.keys(patch).length === 0) return false;

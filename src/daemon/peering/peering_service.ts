@@ -1,26 +1,25 @@
-import { UsageError, errorMessage } from "../../lib/errors.ts";
+import { errorMessage, UsageError } from "../../lib/errors.ts";
 import { parseEndpoint } from "../../lib/net.ts";
 import { toBase64 } from "../../lib/base64.ts";
 import { readLanWan } from "../../uci/mod.ts";
 import {
   acceptReply,
   CardStore,
+  createInvite,
   decodeCardBundle,
   decodeReplyToken,
-  encodeCardBundle,
+  DEFAULT_INVITE_TTL_MS,
   handleJoinRequest,
   InviteStore,
+  makeReplyToken,
   nextSeq,
   parseInvite,
   PeerError,
   type RouterKeys,
   routerKeys,
-  type SignedCard,
   signCard,
+  type SignedCard,
   startJoin,
-  createInvite,
-  makeReplyToken,
-  DEFAULT_INVITE_TTL_MS,
 } from "../../peer/mod.ts";
 import type { Daemon } from "../daemon.ts";
 import type { Handler } from "../handlers.ts";
@@ -29,9 +28,15 @@ import { Params } from "../params.ts";
 import { interfacePublicKey } from "../status.ts";
 import { bestEndpoint, cardBody, type CardInputs, planRoutes, sameBody } from "./card_content.ts";
 import { cardsView } from "./cards_view.ts";
+import { isTunnelSource, packBundles, pushTargets } from "./card_push.ts";
 import { ControlPort, type Datagram, DEFAULT_CONTROL_PORT } from "./control_port_deno.ts";
 import { parseDuration } from "./duration.ts";
-import { loadOrCreateSignSeed, loadState, peeringPaths, StateWriter } from "./identity_store_deno.ts";
+import {
+  loadOrCreateSignSeed,
+  loadState,
+  peeringPaths,
+  StateWriter,
+} from "./identity_store_deno.ts";
 import { JOIN_WAIT_MS, runJoin } from "./join_client.ts";
 import { upsertPeer } from "./peer_apply.ts";
 import type { PairedPeer, PeeringState } from "./peering_state.ts";
@@ -40,8 +45,6 @@ import type { PairedPeer, PeeringState } from "./peering_state.ts";
 export const PUSH_RETRY_MS = [0, 500, 1500, 3500, 7500];
 /** Our card goes to every peer this often even without a change (a peer may have restarted). */
 export const REFRESH_PUSH_MS = 5 * 60_000;
-/** Largest card-bundle datagram (fits any path MTU, also inside the tunnel). */
-const BUNDLE_BYTES = 1200;
 /** Card bundles per second taken from outside the tunnel (signature checks cost CPU). */
 export const WAN_BUNDLES_PER_S = 20;
 
@@ -189,7 +192,11 @@ export class PeeringService {
   private endpointsMayHaveChanged(why: string): Promise<void> {
     return this.serial(async () => {
       if (await this.refreshCard()) {
-        this.d.log(`${why}: card seq ${this.own!.card.seq} → ${this.own!.card.endpoints.join(", ") || "no public endpoint"}; pushing to peers`);
+        this.d.log(
+          `${why}: card seq ${this.own!.card.seq} → ${
+            this.own!.card.endpoints.join(", ") || "no public endpoint"
+          }; pushing to peers`,
+        );
         this.pushAll(PUSH_RETRY_MS);
       }
     }).catch((e) => this.d.log(`Cannot update our card: ${errorMessage(e)}`));
@@ -211,46 +218,9 @@ export class PeeringService {
 
   // ---- pushing cards ----------------------------------------------------------------------
 
-  /** Where to send cards for each peer: its tunnel address and its best public endpoint. */
-  private targets(): { host: string; port: number }[] {
-    const out = new Map<string, { host: string; port: number }>();
-    const portOf = (wg: string) =>
-      this.state.paired.find((p) => p.wgPublicKey === wg)?.controlPort ?? this.controlPort;
-    const add = (wg: string, tunnel: readonly string[], endpoints: readonly string[]) => {
-      const port = portOf(wg);
-      const t = tunnel[0]?.split("/")[0];
-      if (t !== undefined) out.set(`${t}:${port}`, { host: t, port });
-      const e = bestEndpoint(endpoints);
-      if (e !== undefined) out.set(`${e.host}:${port}`, { host: e.host, port });
-    };
-    for (const c of this.cards.list()) add(c.card.wgPublicKey, c.card.tunnelAddresses, c.card.endpoints);
-    for (const p of this.state.paired) {
-      if (!this.cards.findByWgKey(p.wgPublicKey) && p.tunnel) add(p.wgPublicKey, p.tunnel, p.endpoints ?? []);
-    }
-    return [...out.values()];
-  }
-
-  /** Our card first, then every card we hold, in datagrams of at most ~1200 bytes. */
-  private bundles(): Uint8Array[] {
-    if (!this.own) return [];
-    const out: Uint8Array[] = [];
-    let cur: SignedCard[] = [this.own];
-    let size = 4 + this.own.bytes.length;
-    for (const c of this.cards.list()) {
-      if (size + c.bytes.length + 2 > BUNDLE_BYTES && cur.length > 0) {
-        out.push(encodeCardBundle(cur));
-        cur = [];
-        size = 4;
-      }
-      cur.push(c);
-      size += c.bytes.length + 2;
-    }
-    if (cur.length > 0) out.push(encodeCardBundle(cur));
-    return out;
-  }
-
   private sendBundles(host: string, port: number): void {
-    for (const b of this.bundles()) void this.port?.send(host, port, b);
+    if (!this.own) return;
+    for (const b of packBundles(this.own, this.cards.list())) void this.port?.send(host, port, b);
   }
 
   /** Send our card and what we know to every peer now and at each later delay (bounded). */
@@ -258,7 +228,9 @@ export class PeeringService {
     for (const at of delays) {
       const t = setTimeout(() => {
         this.timers.delete(t);
-        for (const x of this.targets()) this.sendBundles(x.host, x.port);
+        for (const x of pushTargets(this.cards.list(), this.state.paired, this.controlPort)) {
+          this.sendBundles(x.host, x.port);
+        }
       }, at);
       this.timers.add(t);
     }
@@ -269,8 +241,15 @@ export class PeeringService {
   private onDatagram(m: Datagram): void {
     for (const fn of this.listeners) if (fn(m)) return;
     const [a, b] = [m.bytes[0], m.bytes[1]];
-    if (a === 0x50 && b === 0x4a) void this.serial(() => this.onJoinRequest(m)).catch((e) => this.d.log(`join request from ${m.host}: ${errorMessage(e)}`));
-    else if (a === 0x50 && b === 0x42 && this.admitBundle(m.host)) void this.serial(() => this.onBundle(m)).catch((e) => this.d.log(`cards from ${m.host}: ${errorMessage(e)}`));
+    if (a === 0x50 && b === 0x4a) {
+      void this.serial(() => this.onJoinRequest(m)).catch((e) =>
+        this.d.log(`join request from ${m.host}: ${errorMessage(e)}`)
+      );
+    } else if (a === 0x50 && b === 0x42 && this.admitBundle(m.host)) {
+      void this.serial(() => this.onBundle(m)).catch((e) =>
+        this.d.log(`cards from ${m.host}: ${errorMessage(e)}`)
+      );
+    }
   }
 
   /**
@@ -278,9 +257,7 @@ export class PeeringService {
    * others (a push to our WAN while the tunnel is down) are rate-limited, then signature-checked.
    */
   private admitBundle(host: string): boolean {
-    const inTunnel = this.cards.list().some((c) => c.card.tunnelAddresses.some((t) => t.split("/")[0] === host)) ||
-      this.state.paired.some((p) => p.tunnel?.some((t) => t.split("/")[0] === host));
-    if (inTunnel) return true;
+    if (isTunnelSource(host, this.cards.list(), this.state.paired)) return true;
     const second = Math.floor(this.d.now() / 1000);
     if (this.wanBudget.second !== second) this.wanBudget = { second, used: 0 };
     return ++this.wanBudget.used <= WAN_BUNDLES_PER_S;
@@ -291,7 +268,15 @@ export class PeeringService {
     const now = this.d.now();
     let h;
     try {
-      h = handleJoinRequest(this.keys, this.invites, this.own, m.bytes, now, this.d.random, this.cards.list());
+      h = handleJoinRequest(
+        this.keys,
+        this.invites,
+        this.own,
+        m.bytes,
+        now,
+        this.d.random,
+        this.cards.list(),
+      );
     } catch {
       return; // malformed: not worth an answer
     }
@@ -330,13 +315,19 @@ export class PeeringService {
       if (r.status === "accepted" && r.card) accepted.push(r.card);
       accepted.push(...r.promoted);
       if (r.status === "invalid") this.d.log(`dropped a card from ${m.host}: ${r.reason}`);
-      for (const k of r.removed) this.d.log(`card of signer ${k.slice(0, 8)}… lost its introduction`);
+      for (const k of r.removed) {
+        this.d.log(`card of signer ${k.slice(0, 8)}… lost its introduction`);
+      }
     }
     if (accepted.length === 0) return;
     await this.save();
     let changed = false;
     for (const c of accepted) {
-      this.d.log(`card from ${m.host}: "${c.card.name}" seq ${c.card.seq} at ${c.card.endpoints.join(", ") || "no public endpoint"}`);
+      this.d.log(
+        `card from ${m.host}: "${c.card.name}" seq ${c.card.seq} at ${
+          c.card.endpoints.join(", ") || "no public endpoint"
+        }`,
+      );
       changed = (await this.applyCard(c.card, true)) || changed;
     }
     if (changed) await this.d.reconcile();
@@ -347,7 +338,13 @@ export class PeeringService {
   // ---- pairing ----------------------------------------------------------------------------
 
   private async paired(
-    c: { wgPublicKey: string; signPublicKey: string; name: string; tunnelAddresses: readonly string[]; endpoints: readonly string[] },
+    c: {
+      wgPublicKey: string;
+      signPublicKey: string;
+      name: string;
+      tunnelAddresses: readonly string[];
+      endpoints: readonly string[];
+    },
     controlPort: number | undefined,
   ): Promise<void> {
     const rest = this.state.paired.filter((p) => p.wgPublicKey !== c.wgPublicKey);
@@ -366,7 +363,13 @@ export class PeeringService {
 
   /** Configure the WireGuard peer a card describes; overlapping subnets are left out (logged). */
   private async applyCard(
-    c: { wgPublicKey: string; name: string; tunnelAddresses: readonly string[]; lanSubnets: readonly string[]; endpoints: readonly string[] },
+    c: {
+      wgPublicKey: string;
+      name: string;
+      tunnelAddresses: readonly string[];
+      lanSubnets: readonly string[];
+      endpoints: readonly string[];
+    },
     allowOverlap: boolean,
     localName?: string,
   ): Promise<boolean> {
@@ -389,15 +392,20 @@ export class PeeringService {
     await this.refreshCard();
     const own = this.own!.card;
     const now = this.d.now();
-    const invite = createInvite({
-      wgPublicKey: own.wgPublicKey,
-      signPublicKey: own.signPublicKey,
-      name: p.optStr("name") ?? own.name,
-      controlPort: own.endpoints.length > 0 ? this.controlPort : 0,
-      endpoints: own.endpoints,
-      tunnelAddresses: own.tunnelAddresses,
-      lanSubnets: own.lanSubnets,
-    }, now, this.d.random, ttl);
+    const invite = createInvite(
+      {
+        wgPublicKey: own.wgPublicKey,
+        signPublicKey: own.signPublicKey,
+        name: p.optStr("name") ?? own.name,
+        controlPort: own.endpoints.length > 0 ? this.controlPort : 0,
+        endpoints: own.endpoints,
+        tunnelAddresses: own.tunnelAddresses,
+        lanSubnets: own.lanSubnets,
+      },
+      now,
+      this.d.random,
+      ttl,
+    );
     this.invites.add(invite, now);
     await this.save();
     return {
@@ -416,7 +424,10 @@ export class PeeringService {
     const invite = parseInvite(token, this.d.now());
     const prep = await this.serial(async () => {
       if (invite.wgPublicKey === this.own?.card.wgPublicKey) {
-        throw new PeerError("self", 'This is this router\'s own invite: run "punchctl join" on the other router');
+        throw new PeerError(
+          "self",
+          'This is this router\'s own invite: run "punchctl join" on the other router',
+        );
       }
       const known = this.state.paired.find((x) => x.wgPublicKey === invite.wgPublicKey);
       if (known) {
@@ -429,10 +440,16 @@ export class PeeringService {
     if (invite.controlPort !== 0 && invite.endpoints.length > 0) {
       const { state } = startJoin(this.keys, invite, prep, this.d.now(), this.d.random);
       const hosts = invite.endpoints.map((e) => parseEndpoint(e).host);
-      const out = await runJoin({
-        send: (h, port, b) => this.port!.send(h, port, b),
-        listen: (fn) => (this.listeners.add(fn), () => this.listeners.delete(fn)),
-      }, state, hosts, invite.controlPort, waitMs);
+      const out = await runJoin(
+        {
+          send: (h, port, b) => this.port!.send(h, port, b),
+          listen: (fn) => (this.listeners.add(fn), () => this.listeners.delete(fn)),
+        },
+        state,
+        hosts,
+        invite.controlPort,
+        waitMs,
+      );
       if (out.kind === "rejected") throw new PeerError(out.code, out.message);
       if (out.kind === "joined") {
         return await this.serial(async () => {
@@ -444,12 +461,17 @@ export class PeeringService {
           );
           await this.paired(out.inviter.card, invite.controlPort);
           await this.applyCard(out.inviter.card, allowOverlap, localName);
-          for (const c of others) await this.applyCard(c.card, true).catch((e) => this.d.log(errorMessage(e)));
+          for (const c of others) {
+            await this.applyCard(c.card, true).catch((e) => this.d.log(errorMessage(e)));
+          }
           await this.refreshCard();
           await this.save();
           await this.d.reconcile();
           this.pushAll(PUSH_RETRY_MS.slice(0, 3));
-          return { peer: this.peerView(out.inviter.card, localName), mesh: others.map((c) => c.card.name) };
+          return {
+            peer: this.peerView(out.inviter.card, localName),
+            mesh: others.map((c) => c.card.name),
+          };
         });
       }
       for (const m of out.invalid) this.d.log(`join: ${m}`);
@@ -482,7 +504,16 @@ export class PeeringService {
     return { peer: this.peerView(joiner, p.optStr("name")) };
   }
 
-  private peerView(c: { name: string; wgPublicKey: string; endpoints: readonly string[]; tunnelAddresses: readonly string[]; lanSubnets: readonly string[] }, localName?: string) {
+  private peerView(
+    c: {
+      name: string;
+      wgPublicKey: string;
+      endpoints: readonly string[];
+      tunnelAddresses: readonly string[];
+      lanSubnets: readonly string[];
+    },
+    localName?: string,
+  ) {
     return {
       name: localName ?? c.name,
       publicKey: c.wgPublicKey,

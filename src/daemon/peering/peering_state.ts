@@ -25,7 +25,13 @@ export interface PeeringState {
 }
 
 export function emptyState(): PeeringState {
-  return { version: 1, seq: 0, invites: [], cards: { pinned: [], cards: [], highSeq: [] }, paired: [] };
+  return {
+    version: 1,
+    seq: 0,
+    invites: [],
+    cards: { pinned: [], cards: [], highSeq: [] },
+    paired: [],
+  };
 }
 
 /** Check the shape of a parsed state file; throws `ParseError` naming what is wrong. */

@@ -23,7 +23,9 @@ export async function openwrtPlatform(root: string, opts: RpcdConfigOptions = {}
   }
   const system = new NetifdSystem(ubus);
   const wanUpBefore = async () => (await system.ifStatus("wan"))?.up === true;
+  const settle = Number(Deno.env.get("PUNCH_APPLY_SETTLE_MS"));
   const config = new RpcdConfig(ubus, {
+    ...(Number.isFinite(settle) && settle >= 0 ? { settleMs: settle } : {}),
     ...opts,
     healthy: opts.healthy ?? (async () => {
       // The one thing a Punch change must never do is cut the router off its uplink.
