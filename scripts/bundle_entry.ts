@@ -4,7 +4,10 @@ import { punchctlMain } from "../src/cli/main.ts";
 import { punchdMain } from "../src/daemon/main.ts";
 
 const [prog, ...rest] = Deno.args;
-const mains: Record<string, (argv: string[]) => Promise<number>> = { punchd: punchdMain, punchctl: punchctlMain };
+const mains: Record<string, (argv: string[]) => Promise<number>> = {
+  punchd: punchdMain,
+  punchctl: punchctlMain,
+};
 const main = mains[prog ?? ""];
 if (main === undefined) {
   console.error(`punch: unknown program "${prog ?? ""}": run it as punchd or punchctl`);

@@ -7,7 +7,8 @@ import { VERSION } from "../../src/version.ts";
 import { networkFile, punchFile } from "../../test/lab/uci_files.ts";
 import { exists, makeRoot, must, progArgv, unpackIpk } from "./musl_root.ts";
 
-const HELP = `Usage: scripts/bench-package [--dist DIR] [--runs N] [--idle SECONDS] [--v8-flags FLAGS]
+const HELP =
+  `Usage: scripts/bench-package [--dist DIR] [--runs N] [--idle SECONDS] [--v8-flags FLAGS]
 
 Reports, for the packages in DIR (default dist/, built first when missing):
   size of every .ipk/.apk and the installed size;
@@ -38,12 +39,22 @@ function statusKb(pid: number): Record<string, string> {
   return out;
 }
 
-async function startOnce(root: string, cold: boolean): Promise<{ ms: number; child: Deno.ChildProcess }> {
+async function startOnce(
+  root: string,
+  cold: boolean,
+): Promise<{ ms: number; child: Deno.ChildProcess }> {
   if (cold) await Deno.remove(`${root}/tmp/punch`, { recursive: true }).catch(() => {});
   await Deno.remove(`${root}/tmp/r/var/run/punch`, { recursive: true }).catch(() => {});
-  const argv = [...await progArgv(root, "x86_64", "punchd"), "--platform", "linux", "--root", "/tmp/r"];
+  const argv = [
+    ...await progArgv(root, "x86_64", "punchd"),
+    "--platform",
+    "linux",
+    "--root",
+    "/tmp/r",
+  ];
   const t0 = performance.now();
-  const child = new Deno.Command(argv[0]!, { args: argv.slice(1), stdout: "null", stderr: "null" }).spawn();
+  const child = new Deno.Command(argv[0]!, { args: argv.slice(1), stdout: "null", stderr: "null" })
+    .spawn();
   while (!exists(`${root}${SOCKET}`)) {
     if (performance.now() - t0 > START_LIMIT_MS) {
       child.kill("SIGKILL");
@@ -78,7 +89,11 @@ async function main(argv: string[]): Promise<number> {
     if (!exists(i)) continue;
     const r = await readIpk(await Deno.readFile(i), inflateRaw);
     const files = r.data.filter((m) => m.type === "file").reduce((n, m) => n + m.data.length, 0);
-    console.log(`${arch}: ipk ${mb(Deno.statSync(i).size)}, apk ${exists(a) ? mb(Deno.statSync(a).size) : "missing"}, installed ${mb(files)} (files)`);
+    console.log(
+      `${arch}: ipk ${mb(Deno.statSync(i).size)}, apk ${
+        exists(a) ? mb(Deno.statSync(a).size) : "missing"
+      }, installed ${mb(files)} (files)`,
+    );
   }
 
   const work = `${repo}/test/tmp/bench-package`;
@@ -89,12 +104,24 @@ async function main(argv: string[]): Promise<number> {
   if (v8 !== "") {
     const w = `${root}/usr/bin/punchd`;
     const text = (await Deno.readTextFile(w)).replace(/ --v8-flags=\S+/, "");
-    await Deno.writeTextFile(w, v8 === "none" ? text : text.replace(" -A ", ` -A --v8-flags=${v8} `));
+    await Deno.writeTextFile(
+      w,
+      v8 === "none" ? text : text.replace(" -A ", ` -A --v8-flags=${v8} `),
+    );
   }
   await Deno.mkdir(`${root}/tmp/r/etc/config`, { recursive: true });
-  await Deno.writeTextFile(`${root}/tmp/r/etc/config/network`, networkFile({ lan: "192.168.77.1/24", wan: "198.51.100.2/24", wanGateway: "198.51.100.1" }));
-  await Deno.writeTextFile(`${root}/tmp/r/etc/config/punch`, punchFile({ name: "bench", stunServers: [] }));
-  await Deno.writeTextFile(`${root}/usr/bin/wg`, '#!/bin/sh\necho "Unable to access interface: No such device" >&2\nexit 1\n');
+  await Deno.writeTextFile(
+    `${root}/tmp/r/etc/config/network`,
+    networkFile({ lan: "192.168.77.1/24", wan: "198.51.100.2/24", wanGateway: "198.51.100.1" }),
+  );
+  await Deno.writeTextFile(
+    `${root}/tmp/r/etc/config/punch`,
+    punchFile({ name: "bench", stunServers: [] }),
+  );
+  await Deno.writeTextFile(
+    `${root}/usr/bin/wg`,
+    '#!/bin/sh\necho "Unable to access interface: No such device" >&2\nexit 1\n',
+  );
   await Deno.chmod(`${root}/usr/bin/wg`, 0o755);
 
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -106,15 +133,25 @@ async function main(argv: string[]): Promise<number> {
         times.push(ms);
         await stop(child);
       }
-      console.log(`## ${cold ? "Cold" : "Warm"} start to listening socket (x86_64, ${runs} runs${v8 ? `, v8 ${v8}` : ""})`);
-      console.log(`median ${median(times).toFixed(0)} ms, min ${Math.min(...times).toFixed(0)} ms, max ${Math.max(...times).toFixed(0)} ms`);
+      console.log(
+        `## ${cold ? "Cold" : "Warm"} start to listening socket (x86_64, ${runs} runs${
+          v8 ? `, v8 ${v8}` : ""
+        })`,
+      );
+      console.log(
+        `median ${median(times).toFixed(0)} ms, min ${Math.min(...times).toFixed(0)} ms, max ${
+          Math.max(...times).toFixed(0)
+        } ms`,
+      );
     }
     const { child } = await startOnce(root, false);
     try {
       await sleep(idle * 1000);
       const s = statusKb(child.pid);
       console.log(`## Idle memory after ${idle} s (x86_64)`);
-      console.log(`VmRSS ${s.VmRSS}, RssAnon ${s.RssAnon}, RssFile ${s.RssFile}, RssShmem ${s.RssShmem}, VmHWM ${s.VmHWM}, threads ${s.Threads}`);
+      console.log(
+        `VmRSS ${s.VmRSS}, RssAnon ${s.RssAnon}, RssFile ${s.RssFile}, RssShmem ${s.RssShmem}, VmHWM ${s.VmHWM}, threads ${s.Threads}`,
+      );
     } finally {
       await stop(child);
     }

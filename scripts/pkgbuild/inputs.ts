@@ -23,21 +23,37 @@ export const CPUS = {
 export type Cpu = keyof typeof CPUS;
 
 /** The glibc files Deno's runtime loads (ldd of deno 2.9.6), besides the loader itself. */
-export const GLIBC_LIBS = ["libc.so.6", "libm.so.6", "libdl.so.2", "libpthread.so.0", "librt.so.1", "libgcc_s.so.1"];
+export const GLIBC_LIBS = [
+  "libc.so.6",
+  "libm.so.6",
+  "libdl.so.2",
+  "libpthread.so.0",
+  "librt.so.1",
+  "libgcc_s.so.1",
+];
 
 /** OpenWrt package architecture → CPU family (`aarch64_cortex-a53` → `aarch64`). */
 export function cpuOf(arch: string): Cpu {
   if (arch === "x86_64") return "x86_64";
   if (arch === "aarch64" || arch.startsWith("aarch64_")) return "aarch64";
-  throw new Error(`Architecture "${arch}" is not supported: use x86_64 or an aarch64_* name like aarch64_generic`);
+  throw new Error(
+    `Architecture "${arch}" is not supported: use x86_64 or an aarch64_* name like aarch64_generic`,
+  );
 }
 
 /** Runs a command; throws with its stderr when it fails. */
-export async function run(cmd: string, args: string[], opts: { cwd?: string; env?: Record<string, string> } = {}): Promise<string> {
-  const out = await new Deno.Command(cmd, { args, stdout: "piped", stderr: "piped", ...opts }).output();
+export async function run(
+  cmd: string,
+  args: string[],
+  opts: { cwd?: string; env?: Record<string, string> } = {},
+): Promise<string> {
+  const out = await new Deno.Command(cmd, { args, stdout: "piped", stderr: "piped", ...opts })
+    .output();
   const text = new TextDecoder().decode(out.stdout);
   if (!out.success) {
-    throw new Error(`Command "${cmd} ${args.join(" ")}" failed: ${new TextDecoder().decode(out.stderr).trim()}`);
+    throw new Error(
+      `Command "${cmd} ${args.join(" ")}" failed: ${new TextDecoder().decode(out.stderr).trim()}`,
+    );
   }
   return text;
 }
@@ -66,7 +82,9 @@ export async function denoRuntime(root: string, cache: string, cpu: Cpu): Promis
   const dir = `${cache}/npm/${c.npm.replace("/", "+")}-${version}`;
   if (await exists(`${dir}/package/deno`)) return `${dir}/package/deno`;
   await Deno.mkdir(dir, { recursive: true });
-  const tgz = (await run("npm", ["pack", `${c.npm}@${version}`, "--pack-destination", dir, "--silent"])).trim().split("\n").pop()!;
+  const tgz =
+    (await run("npm", ["pack", `${c.npm}@${version}`, "--pack-destination", dir, "--silent"]))
+      .trim().split("\n").pop()!;
   await run("tar", ["-xzf", `${dir}/${tgz}`, "-C", dir, "package/deno", "package/package.json"]);
   await Deno.remove(`${dir}/${tgz}`);
   return `${dir}/package/deno`;
@@ -84,7 +102,9 @@ async function ensureForeignArch(deb: string): Promise<void> {
   if (native === deb) return;
   const foreign = (await run("dpkg", ["--print-foreign-architectures"])).split("\n");
   if (foreign.includes(deb)) return;
-  console.error(`build-packages: adding dpkg architecture ${deb} (dpkg --add-architecture ${deb} && apt-get update)`);
+  console.error(
+    `build-packages: adding dpkg architecture ${deb} (dpkg --add-architecture ${deb} && apt-get update)`,
+  );
   await run("dpkg", ["--add-architecture", deb]);
   await run("apt-get", ["update", "-q"]);
 }
@@ -94,7 +114,8 @@ export async function glibcFor(cache: string, cpu: Cpu): Promise<Glibc> {
   const c = CPUS[cpu];
   const debDir = `${cache}/debs/${c.deb}`;
   await Deno.mkdir(debDir, { recursive: true });
-  const have = () => Array.from(Deno.readDirSync(debDir)).map((e) => e.name).filter((n) => n.endsWith(".deb"));
+  const have = () =>
+    Array.from(Deno.readDirSync(debDir)).map((e) => e.name).filter((n) => n.endsWith(".deb"));
   if (have().length < 2) {
     await ensureForeignArch(c.deb);
     // _apt cannot write into a root-owned cache: download as root (apt's own warning is harmless)
@@ -115,11 +136,16 @@ export async function glibcFor(cache: string, cpu: Cpu): Promise<Glibc> {
     for (const p of candidates) {
       if (!(await exists(p))) continue;
       const real = await Deno.realPath(p);
-      files.set(name, { data: await Deno.readFile(real), mode: (await Deno.stat(real)).mode! & 0o777 });
+      files.set(name, {
+        data: await Deno.readFile(real),
+        mode: (await Deno.stat(real)).mode! & 0o777,
+      });
       found = true;
       break;
     }
-    if (!found) throw new Error(`Cannot find "${name}" in ${versions.join(", ")}: check the Debian release`);
+    if (!found) {
+      throw new Error(`Cannot find "${name}" in ${versions.join(", ")}: check the Debian release`);
+    }
   }
   const copyrights = new Map<string, Uint8Array>();
   for (const pkg of ["libc6", "libgcc-s1"]) {
@@ -134,17 +160,46 @@ export async function bundle(root: string, out: string): Promise<void> {
   // PUNCH_BUNDLE_ENTRY: another entry file, for trying the packaging while the program is broken
   const entry = Deno.env.get("PUNCH_BUNDLE_ENTRY") ?? `${root}/scripts/bundle_entry.ts`;
   await run(`${root}/node_modules/.bin/deno`, [
-    "bundle", "--quiet", "--platform", "deno", "--config", `${root}/deno.json`, "-o", out, entry,
+    "bundle",
+    "--quiet",
+    "--platform",
+    "deno",
+    "--config",
+    `${root}/deno.json`,
+    "-o",
+    out,
+    entry,
   ]);
   const js = await Deno.readTextFile(out);
-  const external = js.split("\n").filter((l) => /^import\s.*\sfrom\s+["'](?!node:)/.test(l) || /^import\s+["'](?!node:)/.test(l));
-  if (external.length > 0) throw new Error(`Bundle still imports modules: ${external.slice(0, 3).join("; ")}`);
+  const external = js.split("\n").filter((l) =>
+    /^import\s.*\sfrom\s+["'](?!node:)/.test(l) || /^import\s+["'](?!node:)/.test(l)
+  );
+  if (external.length > 0) {
+    throw new Error(`Bundle still imports modules: ${external.slice(0, 3).join("; ")}`);
+  }
 }
 
 /** `deno compile` with a given denort (DENORT_BIN): one self-contained binary for a target. */
-export async function compile(root: string, out: string, cpu: Cpu, denort: string, v8Flags: string): Promise<void> {
+export async function compile(
+  root: string,
+  out: string,
+  cpu: Cpu,
+  denort: string,
+  v8Flags: string,
+): Promise<void> {
   await run(`${root}/node_modules/.bin/deno`, [
-    "compile", "--quiet", "-A", "--unstable-net", "--no-check", `--v8-flags=${v8Flags}`, "--config", `${root}/deno.json`,
-    "--target", CPUS[cpu].denoTarget, "-o", out, `${root}/scripts/bundle_entry.ts`,
+    "compile",
+    "--quiet",
+    "-A",
+    "--unstable-net",
+    "--no-check",
+    `--v8-flags=${v8Flags}`,
+    "--config",
+    `${root}/deno.json`,
+    "--target",
+    CPUS[cpu].denoTarget,
+    "-o",
+    out,
+    `${root}/scripts/bundle_entry.ts`,
   ], { env: { DENORT_BIN: denort } });
 }

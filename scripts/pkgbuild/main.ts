@@ -6,10 +6,20 @@ import { XFL_BEST } from "../../src/pkg/gzip.ts";
 import { buildIpk } from "../../src/pkg/ipk.ts";
 import { completeTree, type TreeEntry } from "../../src/pkg/tree.ts";
 import { VERSION } from "../../src/version.ts";
-import { bundle, compile, type Cpu, CPUS, cpuOf, denoRuntime, denoVersion, glibcFor } from "./inputs.ts";
+import {
+  bundle,
+  compile,
+  type Cpu,
+  cpuOf,
+  CPUS,
+  denoRuntime,
+  denoVersion,
+  glibcFor,
+} from "./inputs.ts";
 import { metaFor, parseMakefile, payloadTree, type Program, PUNCHD_V8_FLAGS } from "./payload.ts";
 
-const HELP = `Usage: scripts/build-packages [--arch ARCH]... [--out DIR] [--stage DIR] [--no-apk] [--no-ipk]
+const HELP =
+  `Usage: scripts/build-packages [--arch ARCH]... [--out DIR] [--stage DIR] [--no-apk] [--no-ipk]
 
 Builds Punch's OpenWrt packages without the SDK, for each ARCH (default: x86_64 aarch64_generic):
   dist/punch_<version>_<ARCH>.ipk     opkg (OpenWrt 24.10)
@@ -53,7 +63,9 @@ function parseArgs(argv: string[]): Args | null {
     else throw new Error(`Unknown option "${k}": see --help`);
   }
   if (a.arches.length === 0) a.arches = DEFAULT_ARCHES;
-  if (a.stage !== undefined && a.arches.length !== 1) throw new Error("--stage needs exactly one --arch");
+  if (a.stage !== undefined && a.arches.length !== 1) {
+    throw new Error("--stage needs exactly one --arch");
+  }
   return a;
 }
 
@@ -66,7 +78,12 @@ async function readTreeDir(dir: string, prefix = ""): Promise<TreeEntry[]> {
       out.push({ kind: "dir", path: rel, mode: 0o755 }, ...await readTreeDir(dir, rel));
     } else if (e.isFile) {
       // git keeps only the executable bit; normalize to 0755/0644
-      out.push({ kind: "file", path: rel, mode: (st.mode! & 0o111) ? 0o755 : 0o644, data: await Deno.readFile(`${dir}/${rel}`) });
+      out.push({
+        kind: "file",
+        path: rel,
+        mode: (st.mode! & 0o111) ? 0o755 : 0o644,
+        data: await Deno.readFile(`${dir}/${rel}`),
+      });
     }
   }
   return out;
@@ -75,12 +92,21 @@ async function readTreeDir(dir: string, prefix = ""): Promise<TreeEntry[]> {
 async function sourceDateEpoch(root: string): Promise<number> {
   const env = Deno.env.get("SOURCE_DATE_EPOCH");
   if (env !== undefined && /^\d+$/.test(env)) return Number(env);
-  const out = await new Deno.Command("git", { args: ["-C", root, "log", "-1", "--format=%ct"], stdout: "piped", stderr: "null" }).output();
+  const out = await new Deno.Command("git", {
+    args: ["-C", root, "log", "-1", "--format=%ct"],
+    stdout: "piped",
+    stderr: "null",
+  }).output();
   const t = Number(new TextDecoder().decode(out.stdout).trim());
   return out.success && t > 0 ? t : Math.floor(Date.now() / 1000);
 }
 
-async function programFor(root: string, cache: string, cpu: Cpu, bundlePath: () => Promise<string>): Promise<Program> {
+async function programFor(
+  root: string,
+  cache: string,
+  cpu: Cpu,
+  bundlePath: () => Promise<string>,
+): Promise<Program> {
   const denort = Deno.env.get(cpu === "x86_64" ? "DENORT_BIN" : "DENORT_BIN_AARCH64");
   if (denort !== undefined && denort !== "") {
     const out = `${cache}/build/${cpu}/punch`;
@@ -88,7 +114,11 @@ async function programFor(root: string, cache: string, cpu: Cpu, bundlePath: () 
     await compile(root, out, cpu, denort, PUNCHD_V8_FLAGS);
     return { form: "compiled", binary: await Deno.readFile(out) };
   }
-  return { form: "bundle", runtime: await Deno.readFile(await denoRuntime(root, cache, cpu)), bundle: await Deno.readFile(await bundlePath()) };
+  return {
+    form: "bundle",
+    runtime: await Deno.readFile(await denoRuntime(root, cache, cpu)),
+    bundle: await Deno.readFile(await bundlePath()),
+  };
 }
 
 async function writeStage(dir: string, tree: readonly TreeEntry[]): Promise<void> {
@@ -111,7 +141,9 @@ async function main(argv: string[]): Promise<number> {
   const cache = `${root}/.cache`;
   const info = parseMakefile(await Deno.readTextFile(`${root}/openwrt/Makefile`));
   if (info.version !== VERSION) {
-    throw new Error(`openwrt/Makefile PKG_VERSION "${info.version}" differs from src/version.ts "${VERSION}": make them equal`);
+    throw new Error(
+      `openwrt/Makefile PKG_VERSION "${info.version}" differs from src/version.ts "${VERSION}": make them equal`,
+    );
   }
   const epoch = await sourceDateEpoch(root);
   const files = await readTreeDir(`${root}/openwrt/files`);
@@ -130,14 +162,24 @@ async function main(argv: string[]): Promise<number> {
   for (const arch of args.arches) {
     const cpu = cpuOf(arch);
     if (!cpus.has(cpu)) {
-      const [program, glibc] = [await programFor(root, cache, cpu, bundlePath), await glibcFor(cache, cpu)];
+      const [program, glibc] = [
+        await programFor(root, cache, cpu, bundlePath),
+        await glibcFor(cache, cpu),
+      ];
       const versions = [
         `punch ${VERSION}`,
-        program.form === "bundle" ? `deno ${await denoVersion(root)} (${CPUS[cpu].npm}) + punch.js (deno bundle)` : "deno compile (DENORT_BIN)",
+        program.form === "bundle"
+          ? `deno ${await denoVersion(root)} (${CPUS[cpu].npm}) + punch.js (deno bundle)`
+          : "deno compile (DENORT_BIN)",
         ...glibc.versions.map((v) => `debian ${v}`),
         "",
       ].join("\n");
-      const extra: TreeEntry[] = denoLicense === null ? [] : [{ kind: "file", path: "usr/lib/punch/licenses/deno.LICENSE", mode: 0o644, data: denoLicense }];
+      const extra: TreeEntry[] = denoLicense === null ? [] : [{
+        kind: "file",
+        path: "usr/lib/punch/licenses/deno.LICENSE",
+        mode: 0o644,
+        data: denoLicense,
+      }];
       cpus.set(cpu, payloadTree(cpu, program, glibc, [...files, ...extra], versions));
     }
     const tree = cpus.get(cpu)!;
@@ -151,12 +193,18 @@ async function main(argv: string[]): Promise<number> {
     if (args.ipk) {
       const ipk = await buildIpk(meta, tree, deflateRawBest, { xfl: XFL_BEST });
       await Deno.writeFile(`${args.out}/${ipk.fileName}`, ipk.bytes);
-      console.log(`${args.out}/${ipk.fileName}  ${mb(ipk.bytes.length)} (installed ${mb(ipk.installedSize)})`);
+      console.log(
+        `${args.out}/${ipk.fileName}  ${mb(ipk.bytes.length)} (installed ${mb(ipk.installedSize)})`,
+      );
     }
     if (args.apk) {
       const apk = await buildApk(meta, tree, deflateRawBest);
       await Deno.writeFile(`${args.out}/${arch}/${apk.fileName}`, apk.bytes);
-      console.log(`${args.out}/${arch}/${apk.fileName}  ${mb(apk.bytes.length)} (installed ${mb(apk.installedSize)})`);
+      console.log(
+        `${args.out}/${arch}/${apk.fileName}  ${mb(apk.bytes.length)} (installed ${
+          mb(apk.installedSize)
+        })`,
+      );
     }
   }
   return 0;

@@ -19,23 +19,32 @@ export function exists(p: string): boolean {
 export const binfmtAarch64 = exists("/proc/sys/fs/binfmt_misc/qemu-aarch64");
 
 export async function sh(cmd: string[], opts: { timeoutMs?: number } = {}) {
-  const child = new Deno.Command(cmd[0]!, { args: cmd.slice(1), stdout: "piped", stderr: "piped" }).spawn();
+  const child = new Deno.Command(cmd[0]!, { args: cmd.slice(1), stdout: "piped", stderr: "piped" })
+    .spawn();
   const timer = setTimeout(() => child.kill("SIGKILL"), opts.timeoutMs ?? 60_000);
   const out = await child.output();
   clearTimeout(timer);
-  return { code: out.code, stdout: new TextDecoder().decode(out.stdout), stderr: new TextDecoder().decode(out.stderr) };
+  return {
+    code: out.code,
+    stdout: new TextDecoder().decode(out.stdout),
+    stderr: new TextDecoder().decode(out.stderr),
+  };
 }
 
 export async function must(cmd: string[], timeoutMs?: number): Promise<string> {
   const r = await sh(cmd, timeoutMs === undefined ? {} : { timeoutMs });
-  if (r.code !== 0) throw new Error(`"${cmd.join(" ")}" failed (${r.code}): ${r.stderr}${r.stdout}`);
+  if (r.code !== 0) {
+    throw new Error(`"${cmd.join(" ")}" failed (${r.code}): ${r.stderr}${r.stdout}`);
+  }
   return r.stdout;
 }
 
 /** A root with busybox (static) and musl only; for aarch64 also qemu-aarch64-static. */
 export async function makeRoot(dir: string, qemu: boolean): Promise<void> {
   await Deno.remove(dir, { recursive: true }).catch(() => {});
-  for (const d of ["bin", "lib", "tmp", "dev", "proc"]) await Deno.mkdir(`${dir}/${d}`, { recursive: true });
+  for (const d of ["bin", "lib", "tmp", "dev", "proc"]) {
+    await Deno.mkdir(`${dir}/${d}`, { recursive: true });
+  }
   await Deno.copyFile("/bin/busybox", `${dir}/bin/busybox`);
   await Deno.chmod(`${dir}/bin/busybox`, 0o755);
   await must(["chroot", dir, "/bin/busybox", "--install", "-s", "/bin"]);
@@ -44,7 +53,11 @@ export async function makeRoot(dir: string, qemu: boolean): Promise<void> {
   for (const [name, minor] of [["null", 3], ["zero", 5], ["random", 8], ["urandom", 9]] as const) {
     await must(["mknod", "-m", "666", `${dir}/dev/${name}`, "c", "1", String(minor)]);
   }
-  if (qemu) await Deno.copyFile(QEMU, `${dir}/bin/qemu-aarch64-static`).then(() => Deno.chmod(`${dir}/bin/qemu-aarch64-static`, 0o755));
+  if (qemu) {
+    await Deno.copyFile(QEMU, `${dir}/bin/qemu-aarch64-static`).then(() =>
+      Deno.chmod(`${dir}/bin/qemu-aarch64-static`, 0o755)
+    );
+  }
 }
 
 export async function unpackIpk(file: string, root: string, work: string): Promise<void> {
@@ -72,11 +85,22 @@ export async function unpackApk(file: string, root: string): Promise<void> {
  * can be mounted there and nothing reaches the host's interfaces); aarch64 through qemu.
  */
 export async function progArgv(root: string, cpu: string, prog: string): Promise<string[]> {
-  const enter = ["unshare", "--mount", "--net", "--", "sh", "-c", 'mount -t proc proc "$0/proc" && exec chroot "$0" "$@"', root];
+  const enter = [
+    "unshare",
+    "--mount",
+    "--net",
+    "--",
+    "sh",
+    "-c",
+    'mount -t proc proc "$0/proc" && exec chroot "$0" "$@"',
+    root,
+  ];
   if (cpu === "x86_64" || binfmtAarch64) return [...enter, `/usr/bin/${prog}`];
   // no binfmt: the same wrapper, with its exec line run through qemu explicitly
   const text = await Deno.readTextFile(`${root}/usr/bin/${prog}`);
-  await Deno.writeTextFile(`${root}/tmp/${prog}-qemu`, text.replace(/^exec /m, "exec /bin/qemu-aarch64-static "));
+  await Deno.writeTextFile(
+    `${root}/tmp/${prog}-qemu`,
+    text.replace(/^exec /m, "exec /bin/qemu-aarch64-static "),
+  );
   return [...enter, "/bin/sh", `/tmp/${prog}-qemu`];
 }
-

@@ -1,7 +1,7 @@
 // The payload tree of the punch package for one CPU, and the metadata read from openwrt/Makefile.
 import type { PackageMeta } from "../../src/pkg/meta.ts";
 import type { TreeEntry } from "../../src/pkg/tree.ts";
-import { CPUS, type Cpu, type Glibc } from "./inputs.ts";
+import { type Cpu, CPUS, type Glibc } from "./inputs.ts";
 
 /** Where the runtime, the program and the glibc files live on the router. */
 export const LIB_DIR = "/usr/lib/punch";
@@ -10,7 +10,16 @@ export const LIB_DIR = "/usr/lib/punch";
  * Flags for `deno run` of the bundle: nothing may be fetched (no remote or npm imports, cached
  * only), no deno.json/lock file is looked for next to it.
  */
-export const RUN_FLAGS = ["--no-remote", "--no-npm", "--cached-only", "--no-config", "--no-lock", "--quiet", "-A", "--unstable-net"];
+export const RUN_FLAGS = [
+  "--no-remote",
+  "--no-npm",
+  "--cached-only",
+  "--no-config",
+  "--no-lock",
+  "--quiet",
+  "-A",
+  "--unstable-net",
+];
 
 /**
  * V8 flags for the long-running punchd, chosen with scripts/bench-package: no helper threads, a
@@ -19,10 +28,16 @@ export const RUN_FLAGS = ["--no-remote", "--no-npm", "--cached-only", "--no-conf
 export const PUNCHD_V8_FLAGS = "--single-threaded,--max-semi-space-size=1,--lite-mode";
 
 /** The /usr/bin wrapper for a program, starting the runtime through the bundled glibc loader. */
-export function wrapper(cpu: Cpu, prog: "punchd" | "punchctl", form: "bundle" | "compiled"): string {
+export function wrapper(
+  cpu: Cpu,
+  prog: "punchd" | "punchctl",
+  form: "bundle" | "compiled",
+): string {
   const c = CPUS[cpu];
   const v8 = prog === "punchd" ? ` --v8-flags=${PUNCHD_V8_FLAGS}` : "";
-  const target = form === "bundle" ? `"$d/deno" run ${RUN_FLAGS.join(" ")}${v8} "$d/punch.js"` : `"$d/punch"`;
+  const target = form === "bundle"
+    ? `"$d/deno" run ${RUN_FLAGS.join(" ")}${v8} "$d/punch.js"`
+    : `"$d/punch"`;
   return [
     "#!/bin/sh",
     `# ${prog}: Deno's glibc runtime, started through the glibc loader Punch carries (OpenWrt is musl).`,
@@ -47,7 +62,9 @@ export interface MakefileInfo {
 }
 
 function defineBlock(text: string, name: string): string | undefined {
-  const m = new RegExp(`^define ${name.replace(/[/]/g, "\\/")}\\n([\\s\\S]*?)^endef`, "m").exec(text);
+  const m = new RegExp(`^define ${name.replace(/[/]/g, "\\/")}\\n([\\s\\S]*?)^endef`, "m").exec(
+    text,
+  );
   return m?.[1]?.replace(/\$\$/g, "$");
 }
 
@@ -59,7 +76,9 @@ export function parseMakefile(text: string): MakefileInfo {
     if (x === undefined) throw new Error(`openwrt/Makefile has no ${k}: add it`);
     return x;
   };
-  const depends = need("DEPENDS").split(/\s+/).filter((d) => d.startsWith("+")).map((d) => d.slice(1));
+  const depends = need("DEPENDS").split(/\s+/).filter((d) => d.startsWith("+")).map((d) =>
+    d.slice(1)
+  );
   return {
     version: need("PKG_VERSION"),
     release: need("PKG_RELEASE"),
@@ -67,8 +86,11 @@ export function parseMakefile(text: string): MakefileInfo {
     maintainer: need("PKG_MAINTAINER"),
     depends,
     section: need("SECTION"),
-    description: (defineBlock(text, "Package/punch/description") ?? "").split("\n").map((l) => l.trim()).filter(Boolean).join(" "),
-    conffiles: (defineBlock(text, "Package/punch/conffiles") ?? "").split("\n").map((l) => l.trim()).filter(Boolean),
+    description: (defineBlock(text, "Package/punch/description") ?? "").split("\n").map((l) =>
+      l.trim()
+    ).filter(Boolean).join(" "),
+    conffiles: (defineBlock(text, "Package/punch/conffiles") ?? "").split("\n").map((l) => l.trim())
+      .filter(Boolean),
     prerm: defineBlock(text, "Package/punch/prerm"),
   };
 }
@@ -99,12 +121,23 @@ export type Program =
   | { form: "compiled"; binary: Uint8Array };
 
 /** Builds the payload tree for one CPU: wrappers, runtime/program, glibc, OpenWrt files. */
-export function payloadTree(cpu: Cpu, program: Program, glibc: Glibc, files: readonly TreeEntry[], versions: string): TreeEntry[] {
+export function payloadTree(
+  cpu: Cpu,
+  program: Program,
+  glibc: Glibc,
+  files: readonly TreeEntry[],
+  versions: string,
+): TreeEntry[] {
   const lib = LIB_DIR.slice(1);
   const enc = (s: string) => new TextEncoder().encode(s);
   const tree: TreeEntry[] = [...files];
   for (const prog of ["punchd", "punchctl"] as const) {
-    tree.push({ kind: "file", path: `usr/bin/${prog}`, mode: 0o755, data: enc(wrapper(cpu, prog, program.form)) });
+    tree.push({
+      kind: "file",
+      path: `usr/bin/${prog}`,
+      mode: 0o755,
+      data: enc(wrapper(cpu, prog, program.form)),
+    });
   }
   if (program.form === "bundle") {
     tree.push({ kind: "file", path: `${lib}/deno`, mode: 0o755, data: program.runtime });
@@ -112,7 +145,9 @@ export function payloadTree(cpu: Cpu, program: Program, glibc: Glibc, files: rea
   } else {
     tree.push({ kind: "file", path: `${lib}/punch`, mode: 0o755, data: program.binary });
   }
-  for (const [name, f] of glibc.files) tree.push({ kind: "file", path: `${lib}/lib/${name}`, mode: f.mode, data: f.data });
+  for (const [name, f] of glibc.files) {
+    tree.push({ kind: "file", path: `${lib}/lib/${name}`, mode: f.mode, data: f.data });
+  }
   for (const [pkg, text] of glibc.copyrights) {
     tree.push({ kind: "file", path: `${lib}/licenses/${pkg}.copyright`, mode: 0o644, data: text });
   }

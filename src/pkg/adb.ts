@@ -128,7 +128,11 @@ export class AdbWriter {
 export function adbBlock(type: number, payload: Uint8Array | readonly Uint8Array[]): Uint8Array {
   const parts = payload instanceof Uint8Array ? [payload] : payload;
   const len = parts.reduce((n, p) => n + p.length, 0);
-  if (len > 0x3ffffffb) throw new RangeError(`ADB block of ${len} bytes needs an EXT header: files over 1 GiB are not supported`);
+  if (len > 0x3ffffffb) {
+    throw new RangeError(
+      `ADB block of ${len} bytes needs an EXT header: files over 1 GiB are not supported`,
+    );
+  }
   const total = Math.ceil((4 + len) / BLOCK_ALIGN) * BLOCK_ALIGN;
   const out = new Uint8Array(total);
   new DataView(out.buffer).setUint32(0, ((type << 30) | (4 + len)) >>> 0, true);
@@ -149,20 +153,32 @@ export interface AdbBlockView {
 /** Splits an uncompressed container ("ADB." + schema + blocks) into blocks. */
 export function readAdbContainer(c: Uint8Array, schema = SCHEMA_PACKAGE): AdbBlockView[] {
   if (c.length < 8) throw new RangeError(`Truncated ADB container: ${c.length} bytes`);
-  if (!ADB_MAGIC.every((b, i) => c[i] === b)) throw new ParseError("Cannot read ADB container: magic \"ADB.\" is missing");
+  if (!ADB_MAGIC.every((b, i) => c[i] === b)) {
+    throw new ParseError('Cannot read ADB container: magic "ADB." is missing');
+  }
   const v = new DataView(c.buffer, c.byteOffset, c.byteLength);
   const got = v.getUint32(4, true);
-  if (got !== schema) throw new ParseError(`Cannot read ADB container: schema 0x${got.toString(16)} is not 0x${schema.toString(16)}`);
+  if (got !== schema) {
+    throw new ParseError(
+      `Cannot read ADB container: schema 0x${got.toString(16)} is not 0x${schema.toString(16)}`,
+    );
+  }
   const blocks: AdbBlockView[] = [];
   let off = 8;
   while (off < c.length) {
     if (off + 4 > c.length) throw new RangeError(`Truncated ADB block header at offset ${off}`);
     const word = v.getUint32(off, true);
     const type = word >>> 30;
-    if (type === BLOCK_EXT) throw new ParseError(`Cannot read ADB block at offset ${off}: EXT blocks are not supported`);
+    if (type === BLOCK_EXT) {
+      throw new ParseError(`Cannot read ADB block at offset ${off}: EXT blocks are not supported`);
+    }
     const size = word & 0x3fffffff;
-    if (size < 4) throw new ParseError(`Cannot read ADB block at offset ${off}: size ${size} is below 4`);
-    if (off + size > c.length) throw new RangeError(`Truncated ADB block at offset ${off}: needs ${size} bytes`);
+    if (size < 4) {
+      throw new ParseError(`Cannot read ADB block at offset ${off}: size ${size} is below 4`);
+    }
+    if (off + size > c.length) {
+      throw new RangeError(`Truncated ADB block at offset ${off}: needs ${size} bytes`);
+    }
     blocks.push({ type, payload: c.subarray(off + 4, off + size) });
     off += Math.ceil(size / BLOCK_ALIGN) * BLOCK_ALIGN;
   }
@@ -175,7 +191,9 @@ export class AdbReader {
   constructor(readonly payload: Uint8Array) {
     if (payload.length < 8) throw new RangeError(`Truncated ADB payload: ${payload.length} bytes`);
     this.v = new DataView(payload.buffer, payload.byteOffset, payload.byteLength);
-    if (payload[0] !== 0) throw new ParseError(`Cannot read ADB payload: compat version ${payload[0]} is not 0`);
+    if (payload[0] !== 0) {
+      throw new ParseError(`Cannot read ADB payload: compat version ${payload[0]} is not 0`);
+    }
   }
 
   get root(): number {
@@ -204,9 +222,11 @@ export class AdbReader {
     const off = tag & 0x0fffffff;
     let len: number, head: number;
     if (type === T.blob8) [len, head] = (this.check(off, 1), [this.payload[off]!, 1]);
-    else if (type === T.blob16) [len, head] = (this.check(off, 2), [this.v.getUint16(off, true), 2]);
-    else if (type === T.blob32) [len, head] = (this.check(off, 4), [this.v.getUint32(off, true), 4]);
-    else throw new ParseError(`Cannot read ADB blob: tag 0x${tag.toString(16)} is not a blob`);
+    else if (type === T.blob16) {
+      [len, head] = (this.check(off, 2), [this.v.getUint16(off, true), 2]);
+    } else if (type === T.blob32) {
+      [len, head] = (this.check(off, 4), [this.v.getUint32(off, true), 4]);
+    } else throw new ParseError(`Cannot read ADB blob: tag 0x${tag.toString(16)} is not a blob`);
     this.check(off + head, len);
     return this.payload.subarray(off + head, off + head + len);
   }
@@ -222,9 +242,13 @@ export class AdbReader {
     const type = tag >>> 28;
     const off = tag & 0x0fffffff;
     if (type !== T.object && type !== T.array) {
-      throw new ParseError(`Cannot read ADB object: tag 0x${tag.toString(16)} is not an object or array`);
+      throw new ParseError(
+        `Cannot read ADB object: tag 0x${tag.toString(16)} is not an object or array`,
+      );
     }
-    if (off % 4 !== 0) throw new ParseError(`Cannot read ADB object at offset ${off}: not 4-aligned`);
+    if (off % 4 !== 0) {
+      throw new ParseError(`Cannot read ADB object at offset ${off}: not 4-aligned`);
+    }
     this.check(off, 4);
     const n = this.v.getUint32(off, true);
     if (n < 1) throw new ParseError(`Cannot read ADB object at offset ${off}: slot count 0`);

@@ -2,7 +2,15 @@
 // with OpenWrt's metadata files and scripts (include/package-pack.mk).
 import { sha256 } from "@noble/hashes/sha2.js";
 import { toHex, utf8 } from "../lib/bytes.ts";
-import { ADB_DEFLATE_MAGIC, ADB_MAGIC, adbBlock, AdbWriter, BLOCK_ADB, BLOCK_DATA, SCHEMA_PACKAGE } from "./adb.ts";
+import {
+  ADB_DEFLATE_MAGIC,
+  ADB_MAGIC,
+  adbBlock,
+  AdbWriter,
+  BLOCK_ADB,
+  BLOCK_DATA,
+  SCHEMA_PACKAGE,
+} from "./adb.ts";
 import type { DeflateRaw } from "./gzip.ts";
 import { checkMeta, type PackageMeta } from "./meta.ts";
 import { apkScripts } from "./openwrt_scripts.ts";
@@ -10,48 +18,102 @@ import { compareBytewise, completeTree, type TreeEntry } from "./tree.ts";
 
 /** pkginfo slots (apk_adb.h ADBI_PI_*). */
 export const PI = {
-  name: 1, version: 2, hashes: 3, description: 4, arch: 5, license: 6, origin: 7, maintainer: 8,
-  url: 9, repoCommit: 10, buildTime: 11, installedSize: 12, fileSize: 13, providerPriority: 14,
-  depends: 15, provides: 16, replaces: 17, installIf: 18, recommends: 19, layer: 20, tags: 21,
+  name: 1,
+  version: 2,
+  hashes: 3,
+  description: 4,
+  arch: 5,
+  license: 6,
+  origin: 7,
+  maintainer: 8,
+  url: 9,
+  repoCommit: 10,
+  buildTime: 11,
+  installedSize: 12,
+  fileSize: 13,
+  providerPriority: 14,
+  depends: 15,
+  provides: 16,
+  replaces: 17,
+  installIf: 18,
+  recommends: 19,
+  layer: 20,
+  tags: 21,
 } as const;
 /** Root package object slots (ADBI_PKG_*). */
 export const PKG = { info: 1, paths: 2, scripts: 3, triggers: 4, replacesPriority: 5 } as const;
 /** Script slots (ADBI_SCRPT_*). */
 export const SCRIPT_SLOTS = [
-  "trigger", "pre-install", "post-install", "pre-deinstall", "post-deinstall", "pre-upgrade", "post-upgrade",
+  "trigger",
+  "pre-install",
+  "post-install",
+  "pre-deinstall",
+  "post-deinstall",
+  "pre-upgrade",
+  "post-upgrade",
 ] as const;
 /** Dependency match bits (APK_VERSION_*). */
-const MATCH: Record<string, number | undefined> = { "=": undefined, "<": 2, "<=": 3, ">": 4, ">=": 5, "~": 9 };
+const MATCH: Record<string, number | undefined> = {
+  "=": undefined,
+  "<": 2,
+  "<=": 3,
+  ">": 4,
+  ">=": 5,
+  "~": 9,
+};
 /** Length of the package id in pkginfo `hashes` (SHA-256 truncated to 160 bits). */
 export const PACKAGE_ID_LEN = 20;
 const S_IFLNK = 0xa000;
 
 /** Parses an opkg dependency (`foo`, `foo (>= 1.2)`, `foo>=1.2`) into apk's dependency fields. */
 export function parseDependency(dep: string): { name: string; version?: string; match?: number } {
-  const m = /^\s*([A-Za-z0-9][A-Za-z0-9._+-]*)\s*(?:\(?\s*(>=|<=|>|<|=|~)\s*([^\s)]+)\s*\)?)?\s*$/.exec(dep);
-  if (m === null) throw new RangeError(`Dependency "${dep}" is not valid: use "name" or "name (>= 1.2)"`);
+  const m = /^\s*([A-Za-z0-9][A-Za-z0-9._+-]*)\s*(?:\(?\s*(>=|<=|>|<|=|~)\s*([^\s)]+)\s*\)?)?\s*$/
+    .exec(dep);
+  if (m === null) {
+    throw new RangeError(`Dependency "${dep}" is not valid: use "name" or "name (>= 1.2)"`);
+  }
   if (m[2] === undefined || m[3] === undefined) return { name: m[1]! };
   const match = MATCH[m[2]];
-  return match === undefined ? { name: m[1]!, version: m[3] } : { name: m[1]!, version: m[3], match };
+  return match === undefined
+    ? { name: m[1]!, version: m[3] }
+    : { name: m[1]!, version: m[3], match };
 }
 
 /** The payload with OpenWrt's `lib/apk/packages/<name>.{list,conffiles,conffiles_static}` added. */
 export function withApkMetadataFiles(meta: PackageMeta, tree: readonly TreeEntry[]): TreeEntry[] {
   const dir = "lib/apk/packages";
   const listPath = `${dir}/${meta.name}.list`;
-  const listed = [...tree.filter((e) => e.kind !== "dir").map((e) => e.path.replace(/^\.?\/*/, "")), listPath];
+  const listed = [
+    ...tree.filter((e) => e.kind !== "dir").map((e) => e.path.replace(/^\.?\/*/, "")),
+    listPath,
+  ];
   const list = listed.map((p) => `/${p}`).sort(compareBytewise).map((p) => `${p}\n`).join("");
-  const out: TreeEntry[] = [...tree, { kind: "file", path: listPath, mode: 0o644, data: utf8.encode(list) }];
+  const out: TreeEntry[] = [...tree, {
+    kind: "file",
+    path: listPath,
+    mode: 0o644,
+    data: utf8.encode(list),
+  }];
   if (meta.conffiles.length > 0) {
     const text = meta.conffiles.map((c) => `${c}\n`).join("");
-    out.push({ kind: "file", path: `${dir}/${meta.name}.conffiles`, mode: 0o644, data: utf8.encode(text) });
+    out.push({
+      kind: "file",
+      path: `${dir}/${meta.name}.conffiles`,
+      mode: 0o644,
+      data: utf8.encode(text),
+    });
     const lines: string[] = [];
     for (const c of meta.conffiles) {
       const f = tree.find((e) => e.kind === "file" && `/${e.path.replace(/^\.?\/*/, "")}` === c);
       if (f?.kind === "file") lines.push(`${c} ${toHex(sha256(f.data))}\n`);
     }
     if (lines.length > 0) {
-      out.push({ kind: "file", path: `${dir}/${meta.name}.conffiles_static`, mode: 0o644, data: utf8.encode(lines.join("")) });
+      out.push({
+        kind: "file",
+        path: `${dir}/${meta.name}.conffiles_static`,
+        mode: 0o644,
+        data: utf8.encode(lines.join("")),
+      });
     }
   }
   return out;
@@ -66,7 +128,9 @@ interface DirGroup {
 /** Groups a completed tree into apk's dirs (sorted by path) with their files (sorted by name). */
 export function groupDirs(tree: readonly TreeEntry[]): DirGroup[] {
   const dirs = new Map<string, DirGroup>();
-  for (const e of tree) if (e.kind === "dir") dirs.set(e.path, { name: e.path, mode: e.mode, files: [] });
+  for (const e of tree) {
+    if (e.kind === "dir") dirs.set(e.path, { name: e.path, mode: e.mode, files: [] });
+  }
   for (const e of tree) {
     if (e.kind === "dir") continue;
     const slash = e.path.lastIndexOf("/");
@@ -128,17 +192,38 @@ export async function buildApk(
         const t = new Uint8Array(2 + target.length);
         new DataView(t.buffer).setUint16(0, S_IFLNK, true);
         t.set(target, 2);
-        return w.obj([name, aclFor(w, acls, 0o777), w.int(target.length), mtime, undefined, w.blob(t)]);
+        return w.obj([
+          name,
+          aclFor(w, acls, 0o777),
+          w.int(target.length),
+          mtime,
+          undefined,
+          w.blob(t),
+        ]);
       }
       if (f.kind !== "file") throw new RangeError(`Unexpected entry "${f.path}"`);
       installedSize += f.data.length;
-      return w.obj([name, aclFor(w, acls, f.mode), w.int(f.data.length), mtime, w.blob(sha256(f.data))]);
+      return w.obj([
+        name,
+        aclFor(w, acls, f.mode),
+        w.int(f.data.length),
+        mtime,
+        w.blob(sha256(f.data)),
+      ]);
     });
     return w.obj([w.blob(d.name), aclFor(w, acls, d.mode), w.obj(fileTags)]);
   });
   installedSize = Math.max(1, installedSize);
-  const deps = [...meta.depends].map(parseDependency).sort((a, b) => compareBytewise(a.name, b.name));
-  const depTags = deps.map((d) => w.obj([w.blob(d.name), d.version === undefined ? undefined : w.blob(d.version), d.match === undefined ? undefined : w.int(d.match)]));
+  const deps = [...meta.depends].map(parseDependency).sort((a, b) =>
+    compareBytewise(a.name, b.name)
+  );
+  const depTags = deps.map((d) =>
+    w.obj([
+      w.blob(d.name),
+      d.version === undefined ? undefined : w.blob(d.version),
+      d.match === undefined ? undefined : w.int(d.match),
+    ])
+  );
   const id = w.blobAt(new Uint8Array(PACKAGE_ID_LEN));
   const info = new Array<number | undefined>(PI.tags).fill(undefined);
   info[PI.name - 1] = w.blob(meta.name);
@@ -153,7 +238,9 @@ export async function buildApk(
   info[PI.installedSize - 1] = w.int(installedSize);
   info[PI.depends - 1] = w.obj(depTags);
   const scripts = apkScripts(meta.name, meta.postinst, meta.prerm);
-  const scriptTags = SCRIPT_SLOTS.map((s) => (s in scripts ? w.blob(scripts[s as keyof typeof scripts]) : undefined));
+  const scriptTags = SCRIPT_SLOTS.map((
+    s,
+  ) => (s in scripts ? w.blob(scripts[s as keyof typeof scripts]) : undefined));
   const root = w.obj([w.obj(info), w.obj(dirTags), w.obj(scriptTags)]);
   const adb = w.finish(root);
   const packageId = sha256(adb).subarray(0, PACKAGE_ID_LEN);
@@ -173,8 +260,16 @@ export async function buildApk(
   head.set(ADB_MAGIC);
   new DataView(head.buffer).setUint32(4, SCHEMA_PACKAGE, true);
   const container = concatAll([head, ...blocks]);
-  const bytes = opts.compress === false ? container : concatAll([ADB_DEFLATE_MAGIC, await deflate(container)]);
-  return { bytes, fileName: `${meta.name}-${meta.version}.apk`, installedSize, packageId: packageId.slice(), container };
+  const bytes = opts.compress === false
+    ? container
+    : concatAll([ADB_DEFLATE_MAGIC, await deflate(container)]);
+  return {
+    bytes,
+    fileName: `${meta.name}-${meta.version}.apk`,
+    installedSize,
+    packageId: packageId.slice(),
+    container,
+  };
 }
 
 function concatAll(parts: readonly Uint8Array[]): Uint8Array {

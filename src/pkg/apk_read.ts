@@ -2,7 +2,15 @@
 import { sha256 } from "@noble/hashes/sha2.js";
 import { equalBytes } from "../lib/bytes.ts";
 import { ParseError } from "../lib/errors.ts";
-import { ADB_DEFLATE_MAGIC, ADB_MAGIC, AdbReader, BLOCK_ADB, BLOCK_DATA, BLOCK_SIG, readAdbContainer } from "./adb.ts";
+import {
+  ADB_DEFLATE_MAGIC,
+  ADB_MAGIC,
+  AdbReader,
+  BLOCK_ADB,
+  BLOCK_DATA,
+  BLOCK_SIG,
+  readAdbContainer,
+} from "./adb.ts";
 import { PACKAGE_ID_LEN, PI, PKG, SCRIPT_SLOTS } from "./apk.ts";
 import type { InflateRaw } from "./gzip.ts";
 
@@ -42,11 +50,19 @@ export interface ReadApk {
 }
 
 const INFO_STRINGS: [string, number][] = [
-  ["name", PI.name], ["version", PI.version], ["description", PI.description], ["arch", PI.arch],
-  ["license", PI.license], ["origin", PI.origin], ["maintainer", PI.maintainer], ["url", PI.url],
+  ["name", PI.name],
+  ["version", PI.version],
+  ["description", PI.description],
+  ["arch", PI.arch],
+  ["license", PI.license],
+  ["origin", PI.origin],
+  ["maintainer", PI.maintainer],
+  ["url", PI.url],
 ];
 const INFO_INTS: [string, number][] = [
-  ["build-time", PI.buildTime], ["installed-size", PI.installedSize], ["provider-priority", PI.providerPriority],
+  ["build-time", PI.buildTime],
+  ["installed-size", PI.installedSize],
+  ["provider-priority", PI.providerPriority],
 ];
 
 /** Decompresses the outer layer: `ADB.` as is, `ADBd` through raw inflate. */
@@ -54,7 +70,9 @@ export async function apkContainer(file: Uint8Array, inflate: InflateRaw): Promi
   if (file.length < 4) throw new RangeError(`Truncated apk: ${file.length} bytes`);
   if (ADB_MAGIC.every((b, i) => file[i] === b)) return file;
   if (ADB_DEFLATE_MAGIC.every((b, i) => file[i] === b)) return await inflate(file.subarray(4));
-  throw new ParseError("Cannot read apk: it starts with neither \"ADB.\" nor \"ADBd\" (an APKv2 or other file?)");
+  throw new ParseError(
+    'Cannot read apk: it starts with neither "ADB." nor "ADBd" (an APKv2 or other file?)',
+  );
 }
 
 function acl(r: AdbReader, tag: number): { mode: number; user: string; group: string } {
@@ -69,8 +87,12 @@ function acl(r: AdbReader, tag: number): { mode: number; user: string; group: st
 export async function readApk(file: Uint8Array, inflate: InflateRaw): Promise<ReadApk> {
   const blocks = readAdbContainer(await apkContainer(file, inflate));
   const first = blocks[0];
-  if (first === undefined || first.type !== BLOCK_ADB) throw new ParseError("Cannot read apk: the first block is not an ADB block");
-  if (first.payload.length < 16) throw new ParseError(`Cannot read apk: ADB block of ${first.payload.length} bytes is below 16`);
+  if (first === undefined || first.type !== BLOCK_ADB) {
+    throw new ParseError("Cannot read apk: the first block is not an ADB block");
+  }
+  if (first.payload.length < 16) {
+    throw new ParseError(`Cannot read apk: ADB block of ${first.payload.length} bytes is below 16`);
+  }
   const r = new AdbReader(first.payload);
   const pkg = r.obj(r.root);
   const infoSlots = r.obj(pkg[PKG.info - 1] ?? 0);
@@ -96,8 +118,13 @@ export async function readApk(file: Uint8Array, inflate: InflateRaw): Promise<Re
     const files = r.obj(d[2] ?? 0).map((ft): ApkFile => {
       const f = r.obj(ft);
       return {
-        name: r.str(f[0] ?? 0), ...acl(r, f[1] ?? 0), size: r.int(f[2] ?? 0), mtime: r.int(f[3] ?? 0),
-        hash: r.blob(f[4] ?? 0), target: r.blob(f[5] ?? 0), data: new Uint8Array(0),
+        name: r.str(f[0] ?? 0),
+        ...acl(r, f[1] ?? 0),
+        size: r.int(f[2] ?? 0),
+        mtime: r.int(f[3] ?? 0),
+        hash: r.blob(f[4] ?? 0),
+        target: r.blob(f[5] ?? 0),
+        data: new Uint8Array(0),
       };
     });
     return { name: r.str(d[0] ?? 0), ...acl(r, d[1] ?? 0), files };
@@ -114,14 +141,25 @@ export async function readApk(file: Uint8Array, inflate: InflateRaw): Promise<Re
   for (const { f, di, fi } of expected) {
     const b = blocks[i++];
     if (b === undefined) throw new RangeError(`Truncated apk: no DATA block for "${f.name}"`);
-    if (b.type !== BLOCK_DATA || b.payload.length < 8) throw new ParseError(`Cannot read apk: expected a DATA block for "${f.name}"`);
+    if (b.type !== BLOCK_DATA || b.payload.length < 8) {
+      throw new ParseError(`Cannot read apk: expected a DATA block for "${f.name}"`);
+    }
     const v = new DataView(b.payload.buffer, b.payload.byteOffset, 8);
-    if (v.getUint32(0, true) !== di + 1 || v.getUint32(4, true) !== fi + 1 || b.payload.length - 8 !== f.size) {
-      throw new ParseError(`Cannot read apk: DATA block for "${f.name}" has the wrong index or length`);
+    if (
+      v.getUint32(0, true) !== di + 1 || v.getUint32(4, true) !== fi + 1 ||
+      b.payload.length - 8 !== f.size
+    ) {
+      throw new ParseError(
+        `Cannot read apk: DATA block for "${f.name}" has the wrong index or length`,
+      );
     }
     f.data = b.payload.subarray(8);
-    if (!equalBytes(sha256(f.data), f.hash)) throw new ParseError(`Cannot read apk: file "${f.name}" fails its SHA-256`);
+    if (!equalBytes(sha256(f.data), f.hash)) {
+      throw new ParseError(`Cannot read apk: file "${f.name}" fails its SHA-256`);
+    }
   }
-  if (i !== blocks.length) throw new ParseError(`Cannot read apk: ${blocks.length - i} unexpected blocks at the end`);
+  if (i !== blocks.length) {
+    throw new ParseError(`Cannot read apk: ${blocks.length - i} unexpected blocks at the end`);
+  }
   return { info, packageId, depends, dirs, scripts, adb: first.payload, signatures };
 }

@@ -30,7 +30,8 @@ export interface PackageMeta {
 }
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._+-]*$/;
-const VERSION = /^[0-9]+(\.[0-9]+)*[a-z]?(_(alpha|beta|pre|rc|cvs|svn|git|hg|p)[0-9]*)*(~[0-9a-f]+)?(-r[0-9]+)?$/;
+const VERSION =
+  /^[0-9]+(\.[0-9]+)*[a-z]?(_(alpha|beta|pre|rc|cvs|svn|git|hg|p)[0-9]*)*(~[0-9a-f]+)?(-r[0-9]+)?$/;
 
 /** Throws `RangeError` if the name or version would be refused by opkg or apk. */
 export function checkMeta(meta: PackageMeta): void {
@@ -38,9 +39,13 @@ export function checkMeta(meta: PackageMeta): void {
     throw new RangeError(`Package name "${meta.name}" is not valid: use letters, digits and ._+-`);
   }
   if (!VERSION.test(meta.version)) {
-    throw new RangeError(`Package version "${meta.version}" is not valid for apk: use a form like 1.2.3-r1`);
+    throw new RangeError(
+      `Package version "${meta.version}" is not valid for apk: use a form like 1.2.3-r1`,
+    );
   }
   if (!/^[A-Za-z0-9_.-]+$/.test(meta.arch)) {
-    throw new RangeError(`Package architecture "${meta.arch}" is not valid: use an OpenWrt name like x86_64`);
+    throw new RangeError(
+      `Package architecture "${meta.arch}" is not valid: use an OpenWrt name like x86_64`,
+    );
   }
 }

@@ -1,6 +1,7 @@
 // Maintainer scripts as OpenWrt's include/package-pack.mk generates them for ipk and apk.
 
-const FUNCTIONS_GUARD = "[ -s ${IPKG_INSTROOT}/lib/functions.sh ] || exit 0\n. ${IPKG_INSTROOT}/lib/functions.sh\n";
+const FUNCTIONS_GUARD =
+  "[ -s ${IPKG_INSTROOT}/lib/functions.sh ] || exit 0\n. ${IPKG_INSTROOT}/lib/functions.sh\n";
 const NO_SCRIPT_GUARD = '[ "${IPKG_NO_SCRIPT}" = "1" ] && exit 0\n';
 
 /** The ipk `postinst` wrapper; the package's own script ships as `postinst-pkg`. */
@@ -33,6 +34,8 @@ export function apkScripts(
   return {
     "post-install": postInstall,
     "post-upgrade": `#!/bin/sh\nexport PKG_UPGRADE=1\n${postInstall}`,
-    "pre-deinstall": `#!/bin/sh\n${FUNCTIONS_GUARD}${apkPrefix(pkgname)}default_prerm\n${userBody(prerm)}`,
+    "pre-deinstall": `#!/bin/sh\n${FUNCTIONS_GUARD}${apkPrefix(pkgname)}default_prerm\n${
+      userBody(prerm)
+    }`,
   };
 }

@@ -31,7 +31,14 @@ function octal(n: number, width: number): string {
   return n.toString(8).padStart(width - 1, "0") + "\0";
 }
 
-function header(name: string, type: number, mode: number, size: number, link: string, o: TarOptions): Uint8Array {
+function header(
+  name: string,
+  type: number,
+  mode: number,
+  size: number,
+  link: string,
+  o: TarOptions,
+): Uint8Array {
   const h = new Uint8Array(BLOCK);
   const put = (off: number, len: number, s: string | Uint8Array) => {
     const b = typeof s === "string" ? utf8.encode(s) : s;
@@ -61,7 +68,10 @@ function padded(data: Uint8Array): Uint8Array[] {
 function longEntry(type: number, value: string, o: TarOptions): Uint8Array[] {
   const bytes = concat([utf8.encode(value), new Uint8Array(1)]);
   // GNU tar gives the @LongLink pseudo-entry mode 0644, owner 0 and mtime 0.
-  return [header(LONGLINK_NAME, type, 0o644, bytes.length, "", { ...o, uid: 0, gid: 0 }), ...padded(bytes)];
+  return [
+    header(LONGLINK_NAME, type, 0o644, bytes.length, "", { ...o, uid: 0, gid: 0 }),
+    ...padded(bytes),
+  ];
 }
 
 /**
@@ -69,16 +79,24 @@ function longEntry(type: number, value: string, o: TarOptions): Uint8Array[] {
  * 10240-byte record like GNU tar.
  * @example writeTar([{ kind: "file", path: "debian-binary", mode: 0o644, data: utf8.encode("2.0\n") }], { mtime: 0 })
  */
-export function writeTar(entries: readonly TreeEntry[], o: TarOptions, opts: { addParents?: boolean } = {}): Uint8Array {
+export function writeTar(
+  entries: readonly TreeEntry[],
+  o: TarOptions,
+  opts: { addParents?: boolean } = {},
+): Uint8Array {
   const list = opts.addParents === false ? entries : completeTree(entries);
   const prefix = o.prefix ?? "./";
   const parts: Uint8Array[] = [];
   for (const e of list) {
-    const name = e.kind === "dir" ? (e.path === "" ? prefix || "./" : `${prefix}${e.path}/`) : `${prefix}${e.path}`;
+    const name = e.kind === "dir"
+      ? (e.path === "" ? prefix || "./" : `${prefix}${e.path}/`)
+      : `${prefix}${e.path}`;
     if (utf8.encode(name).length > 100) parts.push(...longEntry(TYPE_GNU_LONGNAME, name, o));
     if (e.kind === "dir") parts.push(header(name, TYPE_DIR, e.mode, 0, "", o));
     else if (e.kind === "symlink") {
-      if (utf8.encode(e.target).length > 100) parts.push(...longEntry(TYPE_GNU_LONGLINK, e.target, o));
+      if (utf8.encode(e.target).length > 100) {
+        parts.push(...longEntry(TYPE_GNU_LONGLINK, e.target, o));
+      }
       parts.push(header(name, TYPE_SYMLINK, e.mode ?? 0o777, 0, e.target, o));
     } else {
       parts.push(header(name, TYPE_FILE, e.mode, e.data.length, "", o), ...padded(e.data));
@@ -116,7 +134,9 @@ function cstr(b: Uint8Array): string {
 function parseOctal(b: Uint8Array, what: string): number {
   const s = cstr(b).trim();
   if (s === "") return 0;
-  if (!/^[0-7]+$/.test(s)) throw new ParseError(`Cannot read tar ${what} "${s}": not an octal number`);
+  if (!/^[0-7]+$/.test(s)) {
+    throw new ParseError(`Cannot read tar ${what} "${s}": not an octal number`);
+  }
   return parseInt(s, 8);
 }
 
@@ -131,20 +151,30 @@ export function readTar(tar: Uint8Array): TarMember[] {
   let longName: string | null = null;
   let longLink: string | null = null;
   for (;;) {
-    if (off + BLOCK > tar.length) throw new RangeError(`Truncated tar: header at offset ${off} is cut short`);
+    if (off + BLOCK > tar.length) {
+      throw new RangeError(`Truncated tar: header at offset ${off} is cut short`);
+    }
     const h = tar.subarray(off, off + BLOCK);
     if (h.every((b) => b === 0)) return out;
     let sum = 0;
     for (let i = 0; i < BLOCK; i++) sum += i >= 148 && i < 156 ? 0x20 : h[i]!;
     const stored = parseOctal(h.subarray(148, 156), "checksum");
-    if (stored !== sum) throw new ParseError(`Cannot read tar header at offset ${off}: checksum ${stored} is not ${sum}`);
+    if (stored !== sum) {
+      throw new ParseError(
+        `Cannot read tar header at offset ${off}: checksum ${stored} is not ${sum}`,
+      );
+    }
     const magic = h.subarray(257, 265);
     const isGnu = magic.every((b, i) => b === GNU_MAGIC[i]);
     const isUstar = magic.subarray(0, 6).every((b, i) => b === USTAR_MAGIC[i]);
-    if (!isGnu && !isUstar) throw new ParseError(`Cannot read tar header at offset ${off}: no ustar magic`);
+    if (!isGnu && !isUstar) {
+      throw new ParseError(`Cannot read tar header at offset ${off}: no ustar magic`);
+    }
     const size = parseOctal(h.subarray(124, 136), "size");
     const dataStart = off + BLOCK;
-    if (dataStart + size > tar.length) throw new RangeError(`Truncated tar: member at offset ${off} needs ${size} bytes`);
+    if (dataStart + size > tar.length) {
+      throw new RangeError(`Truncated tar: member at offset ${off} needs ${size} bytes`);
+    }
     const data = tar.subarray(dataStart, dataStart + size);
     off = dataStart + Math.ceil(size / BLOCK) * BLOCK;
     const type = h[156]!;
@@ -157,11 +187,25 @@ export function readTar(tar: Uint8Array): TarMember[] {
       continue;
     }
     let name = longName ?? cstr(h.subarray(0, 100));
-    if (longName === null && isUstar && h[345] !== 0) name = `${cstr(h.subarray(345, 500))}/${name}`;
+    if (longName === null && isUstar && h[345] !== 0) {
+      name = `${cstr(h.subarray(345, 500))}/${name}`;
+    }
     const linkname = longLink ?? cstr(h.subarray(157, 257));
     longName = longLink = null;
-    const kind = type === TYPE_FILE || type === 0 ? "file" : type === TYPE_DIR ? "dir" : type === TYPE_SYMLINK ? "symlink" : null;
-    if (kind === null) throw new ParseError(`Cannot read tar member "${name}": entry type ${String.fromCharCode(type)} is not supported`);
+    const kind = type === TYPE_FILE || type === 0
+      ? "file"
+      : type === TYPE_DIR
+      ? "dir"
+      : type === TYPE_SYMLINK
+      ? "symlink"
+      : null;
+    if (kind === null) {
+      throw new ParseError(
+        `Cannot read tar member "${name}": entry type ${
+          String.fromCharCode(type)
+        } is not supported`,
+      );
+    }
     out.push({
       name,
       type: kind,

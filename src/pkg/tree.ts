@@ -43,7 +43,9 @@ export function completeTree(entries: readonly TreeEntry[]): TreeEntry[] {
   const byPath = new Map<string, TreeEntry>();
   for (const e of entries) {
     const path = normPath(e.path);
-    if (byPath.has(path)) throw new RangeError(`Duplicate package path "${path}": list each path once`);
+    if (byPath.has(path)) {
+      throw new RangeError(`Duplicate package path "${path}": list each path once`);
+    }
     byPath.set(path, { ...e, path });
   }
   for (const path of [...byPath.keys()]) {

@@ -4,7 +4,17 @@
 // Needs root, chroot, busybox-static, musl, qemu-user-static. Packages are built into
 // test/tmp/musl_root/dist unless PUNCH_PKG_DIR names a directory built by scripts/build-packages.
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { binfmtAarch64, exists, makeRoot, must, progArgv, QEMU, sh, unpackApk, unpackIpk } from "../../scripts/pkgbuild/musl_root.ts";
+import {
+  binfmtAarch64,
+  exists,
+  makeRoot,
+  must,
+  progArgv,
+  QEMU,
+  sh,
+  unpackApk,
+  unpackIpk,
+} from "../../scripts/pkgbuild/musl_root.ts";
 import { VERSION } from "../../src/version.ts";
 import { networkFile, punchFile } from "./uci_files.ts";
 
@@ -14,8 +24,13 @@ const PKG_VERSION = `${VERSION}-r1`;
 const START_WAIT_MS = 90_000;
 
 const isRoot = Deno.uid() === 0;
-const haveTools = exists("/bin/busybox") && exists("/lib/ld-musl-x86_64.so.1") && exists("/usr/sbin/chroot");
-const whyNot = !isRoot ? "needs root (chroot)" : !haveTools ? "needs busybox-static, musl and chroot" : "";
+const haveTools = exists("/bin/busybox") && exists("/lib/ld-musl-x86_64.so.1") &&
+  exists("/usr/sbin/chroot");
+const whyNot = !isRoot
+  ? "needs root (chroot)"
+  : !haveTools
+  ? "needs busybox-static, musl and chroot"
+  : "";
 /** The bundle was made from a stand-in entry (PUNCH_BUNDLE_ENTRY): no daemon to start. */
 const placeholder = Deno.env.get("PUNCH_BUNDLE_ENTRY") !== undefined;
 
@@ -38,79 +53,136 @@ describe.skipIf(whyNot !== "")(`packages in a musl-only root ${whyNot}`, () => {
   }, 900_000);
 
   afterAll(async () => {
-    for (const c of CASES) await Deno.remove(`${WORK}/root-${c.arch}-${c.format}`, { recursive: true }).catch(() => {});
+    for (const c of CASES) {
+      await Deno.remove(`${WORK}/root-${c.arch}-${c.format}`, { recursive: true }).catch(() => {});
+    }
   });
 
   for (const c of CASES) {
     const qemuMissing = c.cpu === "aarch64" && !exists(QEMU);
-    describe.skipIf(qemuMissing)(`${c.arch} ${c.format}${qemuMissing ? " (needs qemu-user-static)" : ""}`, () => {
-      const root = `${WORK}/root-${c.arch}-${c.format}`;
+    describe.skipIf(qemuMissing)(
+      `${c.arch} ${c.format}${qemuMissing ? " (needs qemu-user-static)" : ""}`,
+      () => {
+        const root = `${WORK}/root-${c.arch}-${c.format}`;
 
-      beforeAll(async () => {
-        await makeRoot(root, c.cpu === "aarch64");
-        const file = c.format === "ipk" ? `${dist}/punch_${PKG_VERSION}_${c.arch}.ipk` : `${dist}/${c.arch}/punch-${PKG_VERSION}.apk`;
-        await (c.format === "ipk" ? unpackIpk(file, root, WORK) : unpackApk(file, root));
-        if (c.cpu === "aarch64" && !binfmtAarch64) {
-          console.warn("musl_root: binfmt_misc has no qemu-aarch64 entry; running the wrappers' exec line through qemu-aarch64-static directly");
-        }
-      }, 300_000);
-
-      test("the root has no glibc outside /usr/lib/punch", () => {
-        for (const p of ["/lib64", "/lib/x86_64-linux-gnu", "/lib/aarch64-linux-gnu", "/usr/lib/x86_64-linux-gnu", "/lib/ld-linux-aarch64.so.1"]) {
-          expect(exists(`${root}${p}`), p).toBe(false);
-        }
-        expect(exists(`${root}/usr/bin/punchd`)).toBe(true);
-      });
-
-      test("punchd --version", async () => {
-        const r = await sh([...await progArgv(root, c.cpu, "punchd"), "--version"]);
-        expect(r.stderr).toBe("");
-        expect(r.code).toBe(0);
-        expect(r.stdout).toMatch(placeholder ? /^punchd / : new RegExp(`^punchd ${VERSION.replace(/\./g, "\\.")}`));
-      });
-
-      test("punchctl --help", async () => {
-        const r = await sh([...await progArgv(root, c.cpu, "punchctl"), "--help"]);
-        expect(r.code).toBe(0);
-        expect(r.stdout).toContain("punchctl");
-      });
-
-      test.skipIf(placeholder)("punchd --platform linux --root /tmp/r answers punchctl status", async () => {
-        const r = `${root}/tmp/r`;
-        await Deno.mkdir(`${r}/etc/config`, { recursive: true });
-        await Deno.writeTextFile(`${r}/etc/config/network`, networkFile({ lan: "192.168.77.1/24", wan: "198.51.100.2/24", wanGateway: "198.51.100.1" }));
-        await Deno.writeTextFile(`${r}/etc/config/punch`, punchFile({ name: "musl", stunServers: [] }));
-        // Stand-in for the wireguard-tools dependency (musl on OpenWrt; Debian's wg is glibc):
-        // answers like wg does when the interface does not exist
-        await Deno.mkdir(`${root}/usr/bin`, { recursive: true });
-        await Deno.writeTextFile(`${root}/usr/bin/wg`, '#!/bin/sh\necho "Unable to access interface: No such device" >&2\nexit 1\n');
-        await Deno.chmod(`${root}/usr/bin/wg`, 0o755);
-        const socket = "/tmp/r/var/run/punch/punchd.sock";
-        const argv = [...await progArgv(root, c.cpu, "punchd"), "--platform", "linux", "--root", "/tmp/r"];
-        const daemon = new Deno.Command(argv[0]!, { args: argv.slice(1), stdout: "piped", stderr: "piped" }).spawn();
-        const logs = daemon.output();
-        let exited = false;
-        logs.then(() => (exited = true), () => (exited = true));
-        try {
-          const deadline = Date.now() + START_WAIT_MS;
-          while (!exists(`${root}${socket}`) && !exited && Date.now() < deadline) await new Promise((f) => setTimeout(f, 200));
-          if (!exists(`${root}${socket}`)) {
-            if (!exited) daemon.kill("SIGKILL");
-            const out = await logs;
-            throw new Error(`punchd did not open ${socket}: ${new TextDecoder().decode(out.stderr)}`);
+        beforeAll(async () => {
+          await makeRoot(root, c.cpu === "aarch64");
+          const file = c.format === "ipk"
+            ? `${dist}/punch_${PKG_VERSION}_${c.arch}.ipk`
+            : `${dist}/${c.arch}/punch-${PKG_VERSION}.apk`;
+          await (c.format === "ipk" ? unpackIpk(file, root, WORK) : unpackApk(file, root));
+          if (c.cpu === "aarch64" && !binfmtAarch64) {
+            console.warn(
+              "musl_root: binfmt_misc has no qemu-aarch64 entry; running the wrappers' exec line through qemu-aarch64-static directly",
+            );
           }
-          const s = await sh([...await progArgv(root, c.cpu, "punchctl"), "--socket", socket, "status"]);
-          expect(s.stderr).toBe("");
-          expect(s.code).toBe(0);
-          expect(s.stdout).toContain("wg0");
-          console.log(`musl_root ${c.arch} ${c.format}: punchctl status\n${s.stdout}`);
-        } finally {
-          if (!exited) daemon.kill("SIGTERM");
-          const t = setTimeout(() => !exited && daemon.kill("SIGKILL"), 10_000);
-          await logs.catch(() => {});
-          clearTimeout(t);
-        }
-      }, 180_000);
-    });
+        }, 300_000);
+
+        test("the root has no glibc outside /usr/lib/punch", () => {
+          for (
+            const p of [
+              "/lib64",
+              "/lib/x86_64-linux-gnu",
+              "/lib/aarch64-linux-gnu",
+              "/usr/lib/x86_64-linux-gnu",
+              "/lib/ld-linux-aarch64.so.1",
+            ]
+          ) {
+            expect(exists(`${root}${p}`), p).toBe(false);
+          }
+          expect(exists(`${root}/usr/bin/punchd`)).toBe(true);
+        });
+
+        test("punchd --version", async () => {
+          const r = await sh([...await progArgv(root, c.cpu, "punchd"), "--version"]);
+          expect(r.stderr).toBe("");
+          expect(r.code).toBe(0);
+          expect(r.stdout).toMatch(
+            placeholder ? /^punchd / : new RegExp(`^punchd ${VERSION.replace(/\./g, "\\.")}`),
+          );
+        });
+
+        test("punchctl --help", async () => {
+          const r = await sh([...await progArgv(root, c.cpu, "punchctl"), "--help"]);
+          expect(r.code).toBe(0);
+          expect(r.stdout).toContain("punchctl");
+        });
+
+        test.skipIf(placeholder)(
+          "punchd --platform linux --root /tmp/r answers punchctl status",
+          async () => {
+            const r = `${root}/tmp/r`;
+            await Deno.mkdir(`${r}/etc/config`, { recursive: true });
+            await Deno.writeTextFile(
+              `${r}/etc/config/network`,
+              networkFile({
+                lan: "192.168.77.1/24",
+                wan: "198.51.100.2/24",
+                wanGateway: "198.51.100.1",
+              }),
+            );
+            await Deno.writeTextFile(
+              `${r}/etc/config/punch`,
+              punchFile({ name: "musl", stunServers: [] }),
+            );
+            // Stand-in for the wireguard-tools dependency (musl on OpenWrt; Debian's wg is glibc):
+            // answers like wg does when the interface does not exist
+            await Deno.mkdir(`${root}/usr/bin`, { recursive: true });
+            await Deno.writeTextFile(
+              `${root}/usr/bin/wg`,
+              '#!/bin/sh\necho "Unable to access interface: No such device" >&2\nexit 1\n',
+            );
+            await Deno.chmod(`${root}/usr/bin/wg`, 0o755);
+            const socket = "/tmp/r/var/run/punch/punchd.sock";
+            const argv = [
+              ...await progArgv(root, c.cpu, "punchd"),
+              "--platform",
+              "linux",
+              "--root",
+              "/tmp/r",
+            ];
+            const daemon = new Deno.Command(argv[0]!, {
+              args: argv.slice(1),
+              stdout: "piped",
+              stderr: "piped",
+            }).spawn();
+            const logs = daemon.output();
+            let exited = false;
+            logs.then(() => (exited = true), () => (exited = true));
+            try {
+              const deadline = Date.now() + START_WAIT_MS;
+              while (!exists(`${root}${socket}`) && !exited && Date.now() < deadline) {
+                await new Promise((f) => setTimeout(f, 200));
+              }
+              if (!exists(`${root}${socket}`)) {
+                if (!exited) {
+                  daemon.kill("SIGKILL");
+                }
+                const out = await logs;
+                throw new Error(
+                  `punchd did not open ${socket}: ${new TextDecoder().decode(out.stderr)}`,
+                );
+              }
+              const s = await sh([
+                ...await progArgv(root, c.cpu, "punchctl"),
+                "--socket",
+                socket,
+                "status",
+              ]);
+              expect(s.stderr).toBe("");
+              expect(s.code).toBe(0);
+              expect(s.stdout).toContain("wg0");
+              console.log(`musl_root ${c.arch} ${c.format}: punchctl status\n${s.stdout}`);
+            } finally {
+              if (!exited) daemon.kill("SIGTERM");
+              const t = setTimeout(() => !exited && daemon.kill("SIGKILL"), 10_000);
+              await logs.catch(() => {});
+              clearTimeout(t);
+            }
+          },
+          180_000,
+        );
+      },
+    );
   }
 });

@@ -11,7 +11,7 @@ describe("gzip", () => {
   });
 
   test("header is gzip -n's: no name, mtime 0, OS Unix", async () => {
-    const gz = await gzip(utf8.encode("x"), async (d) => deflateStored(d));
+    const gz = await gzip(utf8.encode("x"), (d) => Promise.resolve(deflateStored(d)));
     expect([...gz.subarray(0, 10)]).toEqual([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3]);
   });
 
@@ -22,7 +22,8 @@ describe("gzip", () => {
   test("round-trips through zlib and through stored blocks (also over 64 KiB)", async () => {
     const data = new Uint8Array(200_000).map((_, i) => (i * 7) % 251);
     expect(await gunzip(await gzip(data, deflateRaw), inflateRaw)).toEqual(data);
-    expect(await gunzip(await gzip(data, async (d) => deflateStored(d)), inflateRaw)).toEqual(data);
+    expect(await gunzip(await gzip(data, (d) => Promise.resolve(deflateStored(d))), inflateRaw))
+      .toEqual(data);
     expect(await inflateRaw(deflateStored(new Uint8Array(0)))).toEqual(new Uint8Array(0));
   });
 

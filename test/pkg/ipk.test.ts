@@ -6,7 +6,7 @@ import { buildIpk, ipkControl, parseControl, readIpk } from "../../src/pkg/ipk.t
 import { readTar } from "../../src/pkg/tar.ts";
 import { sampleMeta, sampleTree, vector } from "./sample.ts";
 
-const stored = async (d: Uint8Array) => deflateStored(d);
+const stored = (d: Uint8Array) => Promise.resolve(deflateStored(d));
 const UPDATE = Deno.env.get("UPDATE_VECTORS") === "1";
 
 describe("buildIpk", () => {
@@ -31,7 +31,8 @@ describe("buildIpk", () => {
   test("data.tar.gz holds the same tar GNU tar writes, and Installed-Size is its length", async () => {
     const r = await readIpk((await buildIpk(sampleMeta, sampleTree, stored)).bytes, inflateRaw);
     const data = await gunzip(
-      readTar(await gunzip((await buildIpk(sampleMeta, sampleTree, stored)).bytes, inflateRaw))[1]!.data,
+      readTar(await gunzip((await buildIpk(sampleMeta, sampleTree, stored)).bytes, inflateRaw))[1]!
+        .data,
       inflateRaw,
     );
     expect(data).toEqual(vector("gnu_small.tar"));
@@ -42,17 +43,39 @@ describe("buildIpk", () => {
   test("control fields come in package-pack.mk order", () => {
     const text = ipkControl({ ...sampleMeta, sourceName: "punch", licenseFiles: "LICENSE" }, 42);
     expect([...parseControl(text).keys()]).toEqual([
-      "Package", "Version", "Depends", "Source", "SourceName", "License", "LicenseFiles", "Section",
-      "SourceDateEpoch", "URL", "Maintainer", "Architecture", "Installed-Size", "Description",
+      "Package",
+      "Version",
+      "Depends",
+      "Source",
+      "SourceName",
+      "License",
+      "LicenseFiles",
+      "Section",
+      "SourceDateEpoch",
+      "URL",
+      "Maintainer",
+      "Architecture",
+      "Installed-Size",
+      "Description",
     ]);
     expect(text).toContain("Depends: kmod-wireguard, wireguard-tools\n");
   });
 
   test("control.tar.gz: conffiles and the default_postinst/default_prerm wrappers", async () => {
-    const meta = { ...sampleMeta, postinst: "#!/bin/sh\necho own\n", prerm: "#!/bin/sh\necho bye\n" };
+    const meta = {
+      ...sampleMeta,
+      postinst: "#!/bin/sh\necho own\n",
+      prerm: "#!/bin/sh\necho bye\n",
+    };
     const r = await readIpk((await buildIpk(meta, sampleTree, stored)).bytes, inflateRaw);
     expect(r.control.map((m) => m.name)).toEqual([
-      "./", "./conffiles", "./control", "./postinst", "./postinst-pkg", "./prerm", "./prerm-pkg",
+      "./",
+      "./conffiles",
+      "./control",
+      "./postinst",
+      "./postinst-pkg",
+      "./prerm",
+      "./prerm-pkg",
     ]);
     const text = (n: string) => utf8.decode(r.control.find((m) => m.name === n)!.data);
     expect(text("./conffiles")).toBe("/etc/config/punch\n");
@@ -71,9 +94,13 @@ describe("buildIpk", () => {
     const dir = Deno.makeTempDirSync();
     try {
       Deno.writeFileSync(`${dir}/p.ipk`, (await buildIpk(sampleMeta, sampleTree, stored)).bytes);
-      const out = new Deno.Command("tar", { args: ["-xzf", "p.ipk", "-O", "./control.tar.gz"], cwd: dir }).outputSync();
+      const out = new Deno.Command("tar", {
+        args: ["-xzf", "p.ipk", "-O", "./control.tar.gz"],
+        cwd: dir,
+      }).outputSync();
       expect(out.success).toBe(true);
-      const list = new Deno.Command("tar", { args: ["-tzf", "-"], stdin: "piped", stdout: "piped" }).spawn();
+      const list = new Deno.Command("tar", { args: ["-tzf", "-"], stdin: "piped", stdout: "piped" })
+        .spawn();
       const w = list.stdin.getWriter();
       await w.write(out.stdout);
       await w.close();
@@ -84,6 +111,7 @@ describe("buildIpk", () => {
   });
 
   test("rejects an invalid version", async () => {
-    await expect(buildIpk({ ...sampleMeta, version: "1.0 beta" }, sampleTree, stored)).rejects.toThrow(/version "1.0 beta"/);
+    await expect(buildIpk({ ...sampleMeta, version: "1.0 beta" }, sampleTree, stored)).rejects
+      .toThrow(/version "1.0 beta"/);
   });
 });

@@ -1,7 +1,13 @@
 // The OpenWrt side of the package: feed Makefile values the stand-alone build reuses, the procd
 // init script, the /usr/bin wrappers and the rpcd ACL.
 import { describe, expect, test } from "vitest";
-import { metaFor, parseMakefile, PUNCHD_V8_FLAGS, RUN_FLAGS, wrapper } from "../../scripts/pkgbuild/payload.ts";
+import {
+  metaFor,
+  parseMakefile,
+  PUNCHD_V8_FLAGS,
+  RUN_FLAGS,
+  wrapper,
+} from "../../scripts/pkgbuild/payload.ts";
 import { cpuOf } from "../../scripts/pkgbuild/inputs.ts";
 import { ipkControl } from "../../src/pkg/ipk.ts";
 import { VERSION } from "../../src/version.ts";
@@ -23,7 +29,9 @@ describe("openwrt/Makefile", () => {
 
   test("control file for an aarch64 variant", () => {
     const text = ipkControl(metaFor(info, "aarch64_cortex-a53", 1700000000), 123);
-    expect(text).toMatch(/^Package: punch\nVersion: 0\.1\.0-r1\nDepends: kmod-wireguard, wireguard-tools\n/);
+    expect(text).toMatch(
+      /^Package: punch\nVersion: 0\.1\.0-r1\nDepends: kmod-wireguard, wireguard-tools\n/,
+    );
     expect(text).toContain("Architecture: aarch64_cortex-a53\nInstalled-Size: 123\n");
   });
 
@@ -41,7 +49,7 @@ describe("files", () => {
     expect(s).toContain("USE_PROCD=1");
     expect(s).toMatch(/procd_set_param respawn/);
     expect(s).toContain("procd_add_reload_trigger punch network");
-    expect(s).toContain("procd_set_param command \"$PROG\" --platform openwrt");
+    expect(s).toContain('procd_set_param command "$PROG" --platform openwrt');
     expect(Deno.statSync(new URL("files/etc/init.d/punch", OPENWRT)).mode! & 0o111).not.toBe(0);
   });
 
@@ -63,6 +71,8 @@ describe("wrappers", () => {
     for (const f of ["--no-remote", "--no-npm", "--cached-only"]) expect(RUN_FLAGS).toContain(f);
     expect(w).toContain(`--v8-flags=${PUNCHD_V8_FLAGS}`);
     expect(w.trimEnd().endsWith('"$d/punch.js" punchd "$@"')).toBe(true);
-    expect(wrapper("aarch64", "punchctl", "compiled")).toContain('"$d/lib/ld-linux-aarch64.so.1" --library-path "$d/lib" "$d/punch" punchctl "$@"');
+    expect(wrapper("aarch64", "punchctl", "compiled")).toContain(
+      '"$d/lib/ld-linux-aarch64.so.1" --library-path "$d/lib" "$d/punch" punchctl "$@"',
+    );
   });
 });

@@ -18,18 +18,29 @@ describe("writeTar", () => {
 
   test("pads to a 10240-byte record", () => {
     const big = new Uint8Array(20000);
-    expect(writeTar([{ kind: "file", path: "x", mode: 0o644, data: big }], { mtime: 0 }).length).toBe(30720);
+    expect(writeTar([{ kind: "file", path: "x", mode: 0o644, data: big }], { mtime: 0 }).length)
+      .toBe(30720);
   });
 });
 
 describe("sort order", () => {
   test("walks depth first by name, not by full path string", () => {
     expect(["a-b", "a/z", "a"].sort(comparePaths)).toEqual(["a", "a/z", "a-b"]);
-    expect(completeTree([{ kind: "dir", path: "x/y", mode: 0o700 }]).map((e) => e.path)).toEqual(["", "x", "x/y"]);
+    expect(completeTree([{ kind: "dir", path: "x/y", mode: 0o700 }]).map((e) => e.path)).toEqual([
+      "",
+      "x",
+      "x/y",
+    ]);
   });
 
   test("rejects a duplicate path", () => {
-    expect(() => completeTree([{ kind: "dir", path: "a", mode: 0o755 }, { kind: "dir", path: "./a/", mode: 0o755 }]))
+    expect(() =>
+      completeTree([{ kind: "dir", path: "a", mode: 0o755 }, {
+        kind: "dir",
+        path: "./a/",
+        mode: 0o755,
+      }])
+    )
       .toThrow(/Duplicate package path "a"/);
   });
 });
@@ -38,7 +49,14 @@ describe("readTar", () => {
   test("reads the GNU tar vector", () => {
     const m = readTar(vector("gnu_small.tar"));
     expect(m.map((x) => x.name)).toEqual([
-      "./", "./etc/", "./etc/config/", "./etc/config/punch", "./usr/", "./usr/bin/", "./usr/bin/hello", "./usr/bin/hi",
+      "./",
+      "./etc/",
+      "./etc/config/",
+      "./etc/config/punch",
+      "./usr/",
+      "./usr/bin/",
+      "./usr/bin/hello",
+      "./usr/bin/hi",
     ]);
     const hi = m[7]!;
     expect([hi.type, hi.linkname, hi.mode, hi.mtime]).toEqual(["symlink", "hello", 0o777, MTIME]);
@@ -52,10 +70,11 @@ describe("readTar", () => {
 
   test("round-trips what the writer made", () => {
     const m = readTar(writeTar(sampleTree, { mtime: 5, uid: 1, gid: 2 }));
-    expect(m.filter((x) => x.type === "file").map((x) => [x.name, x.mode, x.uid, x.gid, x.mtime])).toEqual([
-      ["./etc/config/punch", 0o644, 1, 2, 5],
-      ["./usr/bin/hello", 0o755, 1, 2, 5],
-    ]);
+    expect(m.filter((x) => x.type === "file").map((x) => [x.name, x.mode, x.uid, x.gid, x.mtime]))
+      .toEqual([
+        ["./etc/config/punch", 0o644, 1, 2, 5],
+        ["./usr/bin/hello", 0o755, 1, 2, 5],
+      ]);
   });
 
   test("truncation is a RangeError, a bad checksum a ParseError", () => {

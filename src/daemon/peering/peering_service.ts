@@ -1,25 +1,16 @@
-import { errorMessage, UsageError } from "../../lib/errors.ts";
-import { parseEndpoint } from "../../lib/net.ts";
+import { errorMessage } from "../../lib/errors.ts";
 import { toBase64 } from "../../lib/base64.ts";
 import { readLanWan } from "../../uci/mod.ts";
 import {
-  acceptReply,
   CardStore,
-  createInvite,
   decodeCardBundle,
-  decodeReplyToken,
-  DEFAULT_INVITE_TTL_MS,
   handleJoinRequest,
   InviteStore,
-  makeReplyToken,
   nextSeq,
-  parseInvite,
-  PeerError,
   type RouterKeys,
   routerKeys,
   signCard,
   type SignedCard,
-  startJoin,
 } from "../../peer/mod.ts";
 import type { Daemon } from "../daemon.ts";
 import type { Handler } from "../handlers.ts";
@@ -27,22 +18,26 @@ import type { NetcheckService } from "../netcheck_service.ts";
 import { Params } from "../params.ts";
 import { interfacePublicKey } from "../status.ts";
 import { bestEndpoint, cardBody, type CardInputs, planRoutes, sameBody } from "./card_content.ts";
+import {
+  acceptFlow,
+  createInviteFlow,
+  joinFlow,
+  type PairingHost,
+  type PeerFacts,
+  PUSH_RETRY_MS,
+} from "./pairing_flows.ts";
 import { cardsView } from "./cards_view.ts";
 import { isTunnelSource, packBundles, pushTargets } from "./card_push.ts";
 import { ControlPort, type Datagram, DEFAULT_CONTROL_PORT } from "./control_port_deno.ts";
-import { parseDuration } from "./duration.ts";
 import {
   loadOrCreateSignSeed,
   loadState,
   peeringPaths,
   StateWriter,
 } from "./identity_store_deno.ts";
-import { JOIN_WAIT_MS, runJoin } from "./join_client.ts";
 import { upsertPeer } from "./peer_apply.ts";
 import type { PairedPeer, PeeringState } from "./peering_state.ts";
 
-/** When a changed card is pushed again (ms after the change); bounded, UDP may drop any one. */
-export const PUSH_RETRY_MS = [0, 500, 1500, 3500, 7500];
 /** Our card goes to every peer this often even without a change (a peer may have restarted). */
 export const REFRESH_PUSH_MS = 5 * 60_000;
 /** Card bundles per second taken from outside the tunnel (signature checks cost CPU). */
@@ -53,15 +48,16 @@ export const WAN_BUNDLES_PER_S = 20;
  * (WAN or netcheck changes bump its seq and push it to every peer at once), received cards
  * turned into WireGuard peers (site-to-site routes), and peer exchange for a mesh.
  */
-export class PeeringService {
-  private keys!: RouterKeys;
-  private invites = new InviteStore();
-  private cards!: CardStore;
-  private state!: PeeringState;
+export class PeeringService implements PairingHost {
+  // Read by the pairing flows (pairing_flows.ts); not for other callers.
+  keys!: RouterKeys;
+  invites = new InviteStore();
+  cards!: CardStore;
+  state!: PeeringState;
+  own: SignedCard | undefined;
+  controlPort = DEFAULT_CONTROL_PORT;
   private writer!: StateWriter;
-  private own: SignedCard | undefined;
   private port: ControlPort | undefined;
-  private controlPort = DEFAULT_CONTROL_PORT;
   private dnsName: string | undefined;
   private listeners = new Set<(m: Datagram) => boolean>();
   private timers = new Set<number>();
@@ -128,17 +124,17 @@ export class PeeringService {
       {
         name: "invite.create",
         summary: "make a single-use invite token {name?, expires?} → {token, expiresAt}",
-        run: (_d, p) => this.serial(() => this.createInvite(new Params(p))),
+        run: (_d, p) => this.serial(() => createInviteFlow(this, new Params(p))),
       },
       {
         name: "invite.join",
         summary: "join with an invite token {token, name?, allowOverlap?} → {peer, reply?}",
-        run: (_d, p) => this.join(new Params(p)),
+        run: (_d, p) => joinFlow(this, new Params(p)),
       },
       {
         name: "invite.accept",
         summary: "accept a reply token from a router that joined {reply} → {peer}",
-        run: (_d, p) => this.serial(() => this.accept(new Params(p))),
+        run: (_d, p) => this.serial(() => acceptFlow(this, new Params(p))),
       },
       {
         name: "cards.list",
@@ -154,7 +150,7 @@ export class PeeringService {
     return toBase64(b);
   }
 
-  private async inputs(): Promise<CardInputs> {
+  async inputs(): Promise<CardInputs> {
     const d = this.d;
     const { cfg, model } = await d.model();
     const wan = await d.platform.system.wan();
@@ -178,7 +174,7 @@ export class PeeringService {
   }
 
   /** Re-sign our card when what it says changed; true when it did. Call inside `serial`. */
-  private async refreshCard(): Promise<boolean> {
+  async refreshCard(): Promise<boolean> {
     const body = cardBody(await this.inputs());
     if (this.own && sameBody(body, this.own.card)) return false;
     const now = this.d.now();
@@ -202,7 +198,7 @@ export class PeeringService {
     }).catch((e) => this.d.log(`Cannot update our card: ${errorMessage(e)}`));
   }
 
-  private async save(): Promise<void> {
+  async save(): Promise<void> {
     this.invites.prune(this.d.now());
     this.state.invites = this.invites.toJSON();
     this.state.cards = this.cards.toJSON();
@@ -210,7 +206,7 @@ export class PeeringService {
   }
 
   /** Serialise peering state changes (datagrams, control calls, WAN events). */
-  private serial<T>(fn: () => Promise<T>): Promise<T> {
+  serial<T>(fn: () => Promise<T>): Promise<T> {
     const next = this.queue.then(fn, fn);
     this.queue = next.catch(() => {});
     return next;
@@ -218,13 +214,22 @@ export class PeeringService {
 
   // ---- pushing cards ----------------------------------------------------------------------
 
+  send(host: string, port: number, bytes: Uint8Array): Promise<boolean> {
+    return this.port?.send(host, port, bytes) ?? Promise.resolve(false);
+  }
+
+  listen(fn: (m: Datagram) => boolean): () => void {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  }
+
   private sendBundles(host: string, port: number): void {
     if (!this.own) return;
     for (const b of packBundles(this.own, this.cards.list())) void this.port?.send(host, port, b);
   }
 
   /** Send our card and what we know to every peer now and at each later delay (bounded). */
-  private pushAll(delays: readonly number[]): void {
+  pushAll(delays: readonly number[]): void {
     for (const at of delays) {
       const t = setTimeout(() => {
         this.timers.delete(t);
@@ -292,7 +297,7 @@ export class PeeringService {
     this.d.log(`"${joiner.name}" joined with invite ${h.record.id} from ${m.host}`);
     this.cards.pin(joiner.signPublicKey, now);
     this.cards.offer(h.joiner, now);
-    await this.paired(joiner, undefined);
+    await this.recordPaired(joiner, undefined);
     await this.applyCard(joiner, true);
     await this.refreshCard();
     await this.save();
@@ -337,14 +342,8 @@ export class PeeringService {
 
   // ---- pairing ----------------------------------------------------------------------------
 
-  private async paired(
-    c: {
-      wgPublicKey: string;
-      signPublicKey: string;
-      name: string;
-      tunnelAddresses: readonly string[];
-      endpoints: readonly string[];
-    },
+  async recordPaired(
+    c: PeerFacts,
     controlPort: number | undefined,
   ): Promise<void> {
     const rest = this.state.paired.filter((p) => p.wgPublicKey !== c.wgPublicKey);
@@ -362,14 +361,8 @@ export class PeeringService {
   }
 
   /** Configure the WireGuard peer a card describes; overlapping subnets are left out (logged). */
-  private async applyCard(
-    c: {
-      wgPublicKey: string;
-      name: string;
-      tunnelAddresses: readonly string[];
-      lanSubnets: readonly string[];
-      endpoints: readonly string[];
-    },
+  async applyCard(
+    c: Omit<PeerFacts, "signPublicKey">,
     allowOverlap: boolean,
     localName?: string,
   ): Promise<boolean> {
@@ -384,142 +377,5 @@ export class PeeringService {
       allowedIps: plan.allowedIps,
       ...(endpoint ? { endpoint } : {}),
     });
-  }
-
-  private async createInvite(p: Params): Promise<unknown> {
-    const expires = p.optStr("expires");
-    const ttl = expires === undefined ? DEFAULT_INVITE_TTL_MS : parseDuration(expires);
-    await this.refreshCard();
-    const own = this.own!.card;
-    const now = this.d.now();
-    const invite = createInvite(
-      {
-        wgPublicKey: own.wgPublicKey,
-        signPublicKey: own.signPublicKey,
-        name: p.optStr("name") ?? own.name,
-        controlPort: own.endpoints.length > 0 ? this.controlPort : 0,
-        endpoints: own.endpoints,
-        tunnelAddresses: own.tunnelAddresses,
-        lanSubnets: own.lanSubnets,
-      },
-      now,
-      this.d.random,
-      ttl,
-    );
-    this.invites.add(invite, now);
-    await this.save();
-    return {
-      token: invite.token,
-      id: invite.id,
-      expiresAt: invite.expiresAt,
-      reachable: invite.controlPort !== 0,
-    };
-  }
-
-  private async join(p: Params): Promise<unknown> {
-    const token = p.str("token");
-    const allowOverlap = p.bool("allowOverlap");
-    const waitMs = p.optInt("waitMs", 0, 60_000) ?? JOIN_WAIT_MS;
-    const localName = p.optStr("name");
-    const invite = parseInvite(token, this.d.now());
-    const prep = await this.serial(async () => {
-      if (invite.wgPublicKey === this.own?.card.wgPublicKey) {
-        throw new PeerError(
-          "self",
-          'This is this router\'s own invite: run "punchctl join" on the other router',
-        );
-      }
-      const known = this.state.paired.find((x) => x.wgPublicKey === invite.wgPublicKey);
-      if (known) {
-        throw new UsageError(`Already paired with "${known.name}": nothing to do (punchctl cards)`);
-      }
-      planRoutes(await this.inputs(), invite, allowOverlap); // explain overlaps before anything
-      await this.refreshCard();
-      return this.own!;
-    });
-    if (invite.controlPort !== 0 && invite.endpoints.length > 0) {
-      const { state } = startJoin(this.keys, invite, prep, this.d.now(), this.d.random);
-      const hosts = invite.endpoints.map((e) => parseEndpoint(e).host);
-      const out = await runJoin(
-        {
-          send: (h, port, b) => this.port!.send(h, port, b),
-          listen: (fn) => (this.listeners.add(fn), () => this.listeners.delete(fn)),
-        },
-        state,
-        hosts,
-        invite.controlPort,
-        waitMs,
-      );
-      if (out.kind === "rejected") throw new PeerError(out.code, out.message);
-      if (out.kind === "joined") {
-        return await this.serial(async () => {
-          const now = this.d.now();
-          this.cards.pin(invite.signPublicKey, now);
-          this.cards.offer(out.inviter, now);
-          const others = out.cards.map((b) => this.cards.offer(b, now)).flatMap((r) =>
-            r.status === "accepted" && r.card ? [r.card, ...r.promoted] : r.promoted
-          );
-          await this.paired(out.inviter.card, invite.controlPort);
-          await this.applyCard(out.inviter.card, allowOverlap, localName);
-          for (const c of others) {
-            await this.applyCard(c.card, true).catch((e) => this.d.log(errorMessage(e)));
-          }
-          await this.refreshCard();
-          await this.save();
-          await this.d.reconcile();
-          this.pushAll(PUSH_RETRY_MS.slice(0, 3));
-          return {
-            peer: this.peerView(out.inviter.card, localName),
-            mesh: others.map((c) => c.card.name),
-          };
-        });
-      }
-      for (const m of out.invalid) this.d.log(`join: ${m}`);
-    }
-    return await this.serial(async () => {
-      const reply = makeReplyToken(this.keys, invite, this.own!.card, this.d.now());
-      this.cards.pin(invite.signPublicKey, this.d.now());
-      await this.paired(invite, invite.controlPort || undefined);
-      await this.applyCard(invite, allowOverlap, localName);
-      await this.refreshCard();
-      await this.save();
-      await this.d.reconcile();
-      return { peer: this.peerView(invite, localName), reply };
-    });
-  }
-
-  private async accept(p: Params): Promise<unknown> {
-    const text = p.str("reply");
-    const allowOverlap = p.bool("allowOverlap");
-    const decoded = decodeReplyToken(text);
-    planRoutes(await this.inputs(), decoded, allowOverlap); // before the invite is spent
-    const { joiner } = acceptReply(this.keys, this.invites, text, this.d.now());
-    this.cards.pin(joiner.signPublicKey, this.d.now());
-    await this.paired(joiner, undefined);
-    await this.applyCard(joiner, allowOverlap, p.optStr("name"));
-    await this.refreshCard();
-    await this.save();
-    await this.d.reconcile();
-    this.pushAll(PUSH_RETRY_MS);
-    return { peer: this.peerView(joiner, p.optStr("name")) };
-  }
-
-  private peerView(
-    c: {
-      name: string;
-      wgPublicKey: string;
-      endpoints: readonly string[];
-      tunnelAddresses: readonly string[];
-      lanSubnets: readonly string[];
-    },
-    localName?: string,
-  ) {
-    return {
-      name: localName ?? c.name,
-      publicKey: c.wgPublicKey,
-      endpoints: c.endpoints,
-      tunnelAddresses: c.tunnelAddresses,
-      lanSubnets: c.lanSubnets,
-    };
   }
 }

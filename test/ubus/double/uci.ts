@@ -7,12 +7,10 @@ import { BlobmsgType as T, Status } from "../../../src/ubus/constants.ts";
 import { applyChanges } from "../../../src/uci/uci_changes.ts";
 import { sections, type UciDoc, type UciSection } from "../../../src/uci/uci_doc.ts";
 import type { CallCtx, MethodDef } from "./broker.ts";
-import { bool, children, formatBlob, type Parsed, type Policy, str, u32 } from "./policy.ts";
+import { children, formatBlob, type Parsed, type Policy, str } from "./policy.ts";
 import type { Sessions } from "./session.ts";
+import { UciApply, type UciHooks } from "./uci_apply.ts";
 import { type Delta, NO_SESSION, type UciStore } from "./uci_store.ts";
-
-/** RPC_APPLY_TIMEOUT (rpcd include/rpcd/uci.h:38), seconds. */
-export const RPC_APPLY_TIMEOUT = 60;
 
 const NAME_RE = /^[A-Za-z0-9_]+$/;
 const TYPE_RE = /^[A-Za-z0-9_-]+$/;
@@ -54,19 +52,10 @@ const POLICY: Record<string, Policy> = {
   rollback: { ...SID },
 };
 
-/** Hooks the double wires up: a config.change trigger (procd) and a timer. */
-export interface UciHooks {
-  onConfigChange(config: string): void;
-  schedule(ms: number, f: () => void): () => void;
-  secondMs: number;
-}
-
 type Sec = UciSection & { index: number };
 
 export class UciObject {
-  private applySid: string | null = null;
-  private snapshot = new Map<string, { file: string | null; deltas: Delta[] }>();
-  private cancelTimer: (() => void) | null = null;
+  private readonly applyState: UciApply;
 
   constructor(
     private readonly store: UciStore,
@@ -74,11 +63,12 @@ export class UciObject {
     private readonly hooks: UciHooks,
   ) {
     sessions.onDestroy = (sid) => store.purge(sid); // rpc_uci_purge_savedir_cb
+    this.applyState = new UciApply(store, sessions, hooks);
   }
 
-  /** Whether an apply with rollback is waiting for confirm. */
+  /** Whether an apply with rollback is waiting for confirm: its session id. */
   get pendingApply(): string | null {
-    return this.applySid;
+    return this.applyState.pending;
   }
 
   private access(a: Parsed, config: string, fn: "read" | "write"): boolean {
@@ -398,7 +388,7 @@ export class UciObject {
   }
 
   private revertCommit(a: Parsed, commit: boolean): number {
-    if (this.applySid) return Status.PERMISSION_DENIED; // uci.c:1330
+    if (this.applyState.pending) return Status.PERMISSION_DENIED; // uci.c:1330
     const config = str(a, "config");
     if (config === undefined) return Status.INVALID_ARGUMENT;
     if (!this.access(a, config, "write")) return Status.PERMISSION_DENIED;
@@ -411,80 +401,9 @@ export class UciObject {
     return Status.OK;
   }
 
-  /** rpc_uci_apply_access over a set of configs: NO_DATA if none, else write on each. */
-  private applyAccess(sid: string, configs: string[]): number {
-    if (!configs.length) return Status.NO_DATA;
-    for (const c of configs) {
-      if (!this.sessions.access(sid, "uci", c, "write")) return Status.PERMISSION_DENIED;
-    }
-    return Status.OK;
-  }
-
-  private clearApply(): void {
-    this.snapshot.clear();
-    this.cancelTimer?.();
-    this.cancelTimer = null;
-    this.applySid = null;
-  }
-
-  /** rpc_uci_do_rollback: restore snapshot files (and the session's deltas if it lives). */
-  private doRollback(): void {
-    const sid = this.applySid;
-    const files = [...this.snapshot].filter(([, s]) => s.file).map(([c]) => c);
-    const deny = sid ? this.applyAccess(sid, files) : Status.NOT_FOUND;
-    for (const [c, snap] of this.snapshot) {
-      this.store.files.write(c, snap.file ?? "");
-      this.hooks.onConfigChange(c);
-      if (!deny && sid) this.store.setDeltas(sid, c, snap.deltas);
-    }
-    this.clearApply();
-  }
-
-  private apply(a: Parsed): number {
-    const rollback = bool(a, "rollback") ?? false;
-    if (this.applySid && rollback) return Status.PERMISSION_DENIED;
-    const sid = str(a, "ubus_rpc_session");
-    if (sid === undefined) return Status.INVALID_ARGUMENT;
-    const timeout = u32(a, "timeout") ?? RPC_APPLY_TIMEOUT;
-    this.snapshot.clear(); // rpcd purges the snapshot dirs first, even when an apply is pending
-    if (this.applySid) return Status.OK;
-    const changed = this.store.changed(sid);
-    const denied = this.applyAccess(sid, changed);
-    if (denied) return denied;
-    if (rollback) this.applySid = sid;
-    for (const c of changed) {
-      this.snapshot.set(c, { file: this.store.files.read(c), deltas: this.store.deltas(sid, c) });
-      this.store.commit(c, sid);
-      this.hooks.onConfigChange(c);
-    }
-    if (!rollback) this.snapshot.clear();
-    else {this.cancelTimer = this.hooks.schedule(timeout * this.hooks.secondMs, () =>
-        this.doRollback());}
-    return Status.OK;
-  }
-
-  private confirm(a: Parsed): number {
-    const sid = str(a, "ubus_rpc_session");
-    if (sid === undefined) return Status.INVALID_ARGUMENT;
-    if (!this.applySid) return Status.NO_DATA;
-    if (this.applySid !== sid) return Status.PERMISSION_DENIED;
-    this.clearApply();
-    return Status.OK;
-  }
-
-  private rollback(a: Parsed): number {
-    if (!this.applySid) return Status.NO_DATA;
-    const sid = str(a, "ubus_rpc_session");
-    if (sid === undefined) return Status.INVALID_ARGUMENT;
-    if (this.applySid !== sid) return Status.PERMISSION_DENIED;
-    this.doRollback();
-    return Status.OK;
-  }
-
   /** Cancel a pending rollback timer (double shutdown). */
   stop(): void {
-    this.cancelTimer?.();
-    this.cancelTimer = null;
+    this.applyState.stop();
   }
 
   /** Method table for Broker.addObject("uci", ...) in rpcd's order (uci.c:1763). */
@@ -506,9 +425,9 @@ export class UciObject {
       changes: { policy: POLICY.config!, handler: (a, ctx) => this.changes(a, ctx) },
       revert: { policy: POLICY.config!, handler: (a) => this.revertCommit(a, false) },
       commit: { policy: POLICY.config!, handler: (a) => this.revertCommit(a, true) },
-      apply: { policy: POLICY.apply!, handler: (a) => this.apply(a) },
-      confirm: { policy: POLICY.rollback!, handler: (a) => this.confirm(a) },
-      rollback: { policy: POLICY.rollback!, handler: (a) => this.rollback(a) },
+      apply: { policy: POLICY.apply!, handler: (a) => this.applyState.apply(a) },
+      confirm: { policy: POLICY.rollback!, handler: (a) => this.applyState.confirm(a) },
+      rollback: { policy: POLICY.rollback!, handler: (a) => this.applyState.rollback(a) },
       reload_config: { policy: {}, handler: () => Status.OK },
     };
   }
