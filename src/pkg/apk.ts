@@ -168,52 +168,48 @@ function aclFor(w: AdbWriter, cache: Map<number, number>, mode: number): number 
   return tag;
 }
 
-/**
- * Builds an unsigned APKv3 package from metadata and a payload tree (paths relative to `/`).
- * @example await buildApk(meta, [{ kind: "file", path: "etc/config/punch", mode: 0o644, data }], deflateRaw)
- */
-export async function buildApk(
-  meta: PackageMeta,
-  payload: readonly TreeEntry[],
-  deflate: DeflateRaw,
-  opts: ApkOptions = {},
-): Promise<BuiltApk> {
-  checkMeta(meta);
-  const dirs = groupDirs(completeTree(withApkMetadataFiles(meta, payload)));
-  const w = new AdbWriter();
+function fileObj(w: AdbWriter, acls: Map<number, number>, f: TreeEntry, mtime: number): number {
+  const name = w.blob(f.path.slice(f.path.lastIndexOf("/") + 1));
+  if (f.kind === "symlink") {
+    const link = utf8.encode(f.target);
+    const target = new Uint8Array(2 + link.length);
+    new DataView(target.buffer).setUint16(0, S_IFLNK, true);
+    target.set(link, 2);
+    return w.obj([
+      name,
+      aclFor(w, acls, 0o777),
+      w.int(link.length),
+      mtime,
+      undefined,
+      w.blob(target),
+    ]);
+  }
+  if (f.kind !== "file") throw new RangeError(`Unexpected directory "${f.path}" among files`);
+  return w.obj([
+    name,
+    aclFor(w, acls, f.mode),
+    w.int(f.data.length),
+    mtime,
+    w.blob(sha256(f.data)),
+  ]);
+}
+
+/** Writes the `paths` array (dirs with their files); children before parents. */
+function pathsObj(w: AdbWriter, dirs: readonly DirGroup[], sourceDateEpoch: number): number {
   const acls = new Map<number, number>();
-  let installedSize = 0;
-  const dirTags = dirs.map((d) => {
-    const fileTags = d.files.map((f) => {
-      const name = w.blob(f.path.slice(f.path.lastIndexOf("/") + 1));
-      const mtime = w.int(meta.sourceDateEpoch);
-      if (f.kind === "symlink") {
-        const target = utf8.encode(f.target);
-        const t = new Uint8Array(2 + target.length);
-        new DataView(t.buffer).setUint16(0, S_IFLNK, true);
-        t.set(target, 2);
-        return w.obj([
-          name,
-          aclFor(w, acls, 0o777),
-          w.int(target.length),
-          mtime,
-          undefined,
-          w.blob(t),
-        ]);
-      }
-      if (f.kind !== "file") throw new RangeError(`Unexpected entry "${f.path}"`);
-      installedSize += f.data.length;
-      return w.obj([
-        name,
-        aclFor(w, acls, f.mode),
-        w.int(f.data.length),
-        mtime,
-        w.blob(sha256(f.data)),
-      ]);
-    });
-    return w.obj([w.blob(d.name), aclFor(w, acls, d.mode), w.obj(fileTags)]);
-  });
-  installedSize = Math.max(1, installedSize);
+  const mtime = w.int(sourceDateEpoch);
+  return w.obj(dirs.map((d) => {
+    const files = w.obj(d.files.map((f) => fileObj(w, acls, f, mtime)));
+    return w.obj([w.blob(d.name), aclFor(w, acls, d.mode), files]);
+  }));
+}
+
+/** Writes pkginfo; returns its tag and where the 20 id bytes are to be patched in. */
+function infoObj(
+  w: AdbWriter,
+  meta: PackageMeta,
+  installedSize: number,
+): { tag: number; idOffset: number } {
   const deps = [...meta.depends].map(parseDependency).sort((a, b) =>
     compareBytewise(a.name, b.name)
   );
@@ -237,16 +233,12 @@ export async function buildApk(
   info[PI.url - 1] = w.blob(meta.url ?? "");
   info[PI.installedSize - 1] = w.int(installedSize);
   info[PI.depends - 1] = w.obj(depTags);
-  const scripts = apkScripts(meta.name, meta.postinst, meta.prerm);
-  const scriptTags = SCRIPT_SLOTS.map((
-    s,
-  ) => (s in scripts ? w.blob(scripts[s as keyof typeof scripts]) : undefined));
-  const root = w.obj([w.obj(info), w.obj(dirTags), w.obj(scriptTags)]);
-  const adb = w.finish(root);
-  const packageId = sha256(adb).subarray(0, PACKAGE_ID_LEN);
-  adb.set(packageId, id.dataOffset);
+  return { tag: w.obj(info), idOffset: id.dataOffset };
+}
 
-  const blocks: Uint8Array[] = [adbBlock(BLOCK_ADB, adb)];
+/** One DATA block per regular file with content, in iteration order (extract_v3.c). */
+function dataBlocks(dirs: readonly DirGroup[]): Uint8Array[] {
+  const blocks: Uint8Array[] = [];
   dirs.forEach((d, di) => {
     d.files.forEach((f, fi) => {
       if (f.kind !== "file" || f.data.length === 0) return;
@@ -256,10 +248,42 @@ export async function buildApk(
       blocks.push(adbBlock(BLOCK_DATA, [idx, f.data]));
     });
   });
+  return blocks;
+}
+
+/**
+ * Builds an unsigned APKv3 package from metadata and a payload tree (paths relative to `/`).
+ * @example await buildApk(meta, [{ kind: "file", path: "etc/config/punch", mode: 0o644, data }], deflateRaw)
+ */
+export async function buildApk(
+  meta: PackageMeta,
+  payload: readonly TreeEntry[],
+  deflate: DeflateRaw,
+  opts: ApkOptions = {},
+): Promise<BuiltApk> {
+  checkMeta(meta);
+  const dirs = groupDirs(completeTree(withApkMetadataFiles(meta, payload)));
+  const fileBytes = dirs.flatMap((d) => d.files).reduce(
+    (n, f) => n + (f.kind === "file" ? f.data.length : 0),
+    0,
+  );
+  // installed-size 0 marks a meta package whose files apk silently skips
+  const installedSize = Math.max(1, fileBytes);
+  const w = new AdbWriter();
+  const paths = pathsObj(w, dirs, meta.sourceDateEpoch);
+  const info = infoObj(w, meta, installedSize);
+  const scripts = apkScripts(meta.name, meta.postinst, meta.prerm);
+  const scriptTags = SCRIPT_SLOTS.map((
+    s,
+  ) => (s in scripts ? w.blob(scripts[s as keyof typeof scripts]) : undefined));
+  const adb = w.finish(w.obj([info.tag, paths, w.obj(scriptTags)]));
+  const packageId = sha256(adb).slice(0, PACKAGE_ID_LEN);
+  adb.set(packageId, info.idOffset);
+
   const head = new Uint8Array(8);
   head.set(ADB_MAGIC);
   new DataView(head.buffer).setUint32(4, SCHEMA_PACKAGE, true);
-  const container = concatAll([head, ...blocks]);
+  const container = concatAll([head, adbBlock(BLOCK_ADB, adb), ...dataBlocks(dirs)]);
   const bytes = opts.compress === false
     ? container
     : concatAll([ADB_DEFLATE_MAGIC, await deflate(container)]);
@@ -267,7 +291,7 @@ export async function buildApk(
     bytes,
     fileName: `${meta.name}-${meta.version}.apk`,
     installedSize,
-    packageId: packageId.slice(),
+    packageId,
     container,
   };
 }

@@ -1,7 +1,8 @@
 // Stream deframer: bytes from the socket in, whole messages out. A message is the 8-byte
 // header plus the blob whose raw length sits in the low 24 bits of bytes 8..11
-// (libubus-io.c:271 `get_next_msg`); ubusd drops clients whose blob pads past
-// UBUS_MAX_MSGLEN (ubusd_main.c:151), and so do we.
+// (libubus-io.c:271 `get_next_msg`). Like `ubus_validate_hdr` (libubus-io.c:224) and
+// ubusd (ubusd_main.c:151) we refuse a blob shorter than its header or padding past
+// UBUS_MAX_MSGLEN.
 import { ParseError } from "../lib/errors.ts";
 import { blobPad, readBlobHeader } from "./blob.ts";
 import { BLOB_ATTR_HDR_LEN, UBUS_MAX_MSGLEN, UBUS_MSGHDR_LEN } from "./constants.ts";

@@ -134,9 +134,8 @@ export function sectionRanges(nodes: readonly UciNode[]): SectionRange[] {
 export function applyStatement(options: Map<string, UciValue>, node: OptionNode): void {
   const old = options.get(node.key);
   if (node.kind === "option") {
-    // uci_set with an empty value deletes the option
-    if (node.value === "") options.delete(node.key);
-    else options.set(node.key, node.value);
+    // while loading a file libuci skips empty values (`uci set x=''` deletes, `option x ''` does not)
+    if (node.value !== "") options.set(node.key, node.value);
   } else if (old === undefined) {
     options.set(node.key, [node.value]);
   } else {
@@ -146,7 +145,7 @@ export function applyStatement(options: Map<string, UciValue>, node: OptionNode)
 
 /**
  * The sections of a document as uci sees them: sections named twice are merged into the
- * first (the later type wins), `option x ''` removes `x`, `list` after `option` makes a list.
+ * first, `option x ''` is skipped, `list` after `option` makes a list.
  */
 export function sections(doc: UciDoc): UciSection[] {
   const byName = new Map<string, { type: string; anonymous: boolean; options: Map<string, UciValue> }>();

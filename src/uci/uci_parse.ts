@@ -46,10 +46,8 @@ function statementNode(
   if (keyword === "package") {
     const [name] = st.args;
     if (!PACKAGE_RE.test(name!.text)) fail(st.line, `invalid package name "${name!.text}"`);
-    if (b.pkg !== undefined || b.inSection) {
-      fail(st.line, `a second "package" statement is not supported; keep one package per file`);
-    }
-    b.pkg = name!.text;
+    // libuci ignores `package` lines when it loads a file by name (`uci_load`)
+    b.pkg ??= name!.text;
     return {
       kind: "package",
       raw,

@@ -145,6 +145,24 @@ describe("UbusClient against the double", () => {
     });
   });
 
+  test("unsubscribe removes the listener object from ubusd", async () => {
+    const seen: string[] = [];
+    const sub = await ubus.subscribe("punch.x", (id) => seen.push(id));
+    sub.unsubscribe();
+    const other = await UbusClient.connect(lab.socketPath);
+    try {
+      // REMOVE_OBJECT went out before this round trip on the same socket finished
+      await ubus.lookup("uci");
+      await other.sendEvent("punch.x", {});
+      await other.lookup("uci");
+      await ubus.lookup("uci");
+      expect(seen).toEqual([]);
+      expect(lab.double.broker.eventLog.map((e) => e.id)).toContain("punch.x");
+    } finally {
+      other.close();
+    }
+  });
+
   test("wildcard patterns and events sent by another client", async () => {
     const seen: string[] = [];
     await ubus.subscribe("punch.*", (id) => seen.push(id));

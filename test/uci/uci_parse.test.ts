@@ -17,7 +17,7 @@ describe("UCI syntax as libuci reads it", () => {
     ["# starts a comment anywhere in a bare word", "config t\n\toption a x#y z\n", { a: "x" }],
     ["# inside quotes is text", "config t\n\toption a 'x # y'\n", { a: "x # y" }],
     ["a trailing comment", "config t\n\toption a 'x'   # note\n", { a: "x" }],
-    ["option '' removes the option", "config t\n\toption a 'x'\n\toption a ''\n", {}],
+    ["option '' is skipped", "config t\n\toption a 'x'\n\toption a ''\n", { a: "x" }],
     ["a missing value sets nothing", "config t\n\toption a\n", {}],
     ["the later option wins", "config t\n\toption a 1\n\toption a 2\n", { a: "2" }],
     ["list after option makes a list", "config t\n\toption a 1\n\tlist a 2\n", { a: ["1", "2"] }],
@@ -51,8 +51,10 @@ describe("UCI syntax as libuci reads it", () => {
     expect(s.map((x) => x.name)).toEqual(["loopback", "globals", "cfg030f15"]);
   });
 
-  test("the package statement is recorded", () => {
-    expect(parseUci("package network\n\nconfig interface 'lan'\n").package).toBe("network");
+  test("the first package statement is recorded, later ones are ignored as uci_load does", () => {
+    const doc = parseUci("package network\n\nconfig interface 'lan'\npackage other\n\toption proto 'static'\n");
+    expect(doc.package).toBe("network");
+    expect(sections(doc)[0]!.options).toEqual({ proto: "static" });
   });
 
   test("option names like __proto__ are plain keys", () => {
@@ -63,7 +65,7 @@ describe("UCI syntax as libuci reads it", () => {
 });
 
 describe("bad input throws ParseError with the line", () => {
-  // libuci's `uci` command rejects these too, except a second `package` (it switches packages)
+  // libuci's `uci` command rejects each of these too
   const bad: [string, number, RegExp][] = [
     ["\toption proto 'static'\n", 1, /option "proto" appears before any config line/],
     ["config interface 'lan'\n\n\toption proto 'static\n\toption x y\n", 3, /single quote opened here is never closed/],
@@ -78,7 +80,6 @@ describe("bad input throws ParseError with the line", () => {
     ["config 'a b'\n", 1, /invalid section type "a b"/],
     ["# hi\nfrobnicate x\n", 2, /unknown statement "frobnicate"/],
     ["config t\n\toptions a b\n", 2, /unknown statement "options"/],
-    ["package a\npackage b\n", 2, /second "package"/],
     ["config t\n\toption a 'b';\n", 2, /must not end with ";"/],
     ["config t 'n'\n\toption a 'b' ; \n", 2, /must not end with ";"/],
     ["config 't'; option a b\n", 1, /too many arguments after "config"/],

@@ -40,15 +40,21 @@ export class NetifdSystem implements SystemBackend {
   }
 
   watchWan(onChange: () => void): { close(): void } {
-    let sub: { unsubscribe(): void } | undefined;
+    // ifup/ifdown arrive as `network.interface` events; address changes only as
+    // `interface.update` notifications to subscribers of the interface object.
+    const stops: (() => void)[] = [];
     let closed = false;
+    const keep = (stop: () => void) => (closed ? stop() : stops.push(stop));
     this.ubus.subscribe("network.interface", (_ev, data) => {
       if (data.interface === "wan" || data.interface === "wan6") onChange();
-    }).then((s) => (closed ? s.unsubscribe() : (sub = s)), () => {});
+    }).then((s) => keep(() => s.unsubscribe()), () => {});
+    for (const name of ["wan", "wan6"]) {
+      this.ubus.watch(`network.interface.${name}`, () => onChange()).then((w) => keep(() => w.unwatch()), () => {});
+    }
     return {
       close() {
         closed = true;
-        sub?.unsubscribe();
+        for (const s of stops) s();
       },
     };
   }
