@@ -48,7 +48,11 @@ async function ctl(lab: Lab, id: string, argv: string[]): Promise<string> {
 }
 
 /** Poll until `check` holds; the elapsed ms since `t0`, or null after the bound. */
-async function until(t0: number, check: () => Promise<boolean>, stepMs = 20): Promise<number | null> {
+async function until(
+  t0: number,
+  check: () => Promise<boolean>,
+  stepMs = 20,
+): Promise<number | null> {
   while (Date.now() - t0 < boundMs) {
     if (await check()) return Date.now() - t0;
     await sleep(stepMs);
@@ -60,7 +64,12 @@ const ping = (lab: Lab, from: string, to: string) =>
   lab.exec(from, ["ping", "-c1", "-W0.2", lab.hostAddress(to)]).then((r) => r.code === 0);
 
 async function handshakes(lab: Lab, id: string): Promise<boolean> {
-  const r = await lab.nsExecInProcess(lab.punchdPid(id)!, ["wg", "show", "wg0", "latest-handshakes"]);
+  const r = await lab.nsExecInProcess(lab.punchdPid(id)!, [
+    "wg",
+    "show",
+    "wg0",
+    "latest-handshakes",
+  ]);
   return r.stdout.split("\n").some((l) => /\t[1-9]\d*$/.test(l));
 }
 
@@ -70,12 +79,15 @@ async function status(lab: Lab, id: string): Promise<{ publicKey: string; addres
 
 const ids = ["a", ...JOINERS, "n", "m"];
 const lab = await labUp({ name: "peb", routers: ids.map((id) => ({ id })) });
-const joinMs: (number | null)[] = [], punchMs: (number | null)[] = [], naiveMs: (number | null)[] = [];
+const joinMs: (number | null)[] = [],
+  punchMs: (number | null)[] = [],
+  naiveMs: (number | null)[] = [];
 try {
   for (const id of ids) await lab.startPunchd(id, [], PUNCHD ? { program: PUNCHD } : {});
 
   for (const j of JOINERS) {
-    const token = (JSON.parse(await ctl(lab, "a", ["invite", "--json"])) as { token: string }).token;
+    const token =
+      (JSON.parse(await ctl(lab, "a", ["invite", "--json"])) as { token: string }).token;
     const t0 = Date.now();
     await ctl(lab, j, ["join", token]);
     joinMs.push(await until(t0, () => handshakes(lab, j)));
@@ -86,15 +98,32 @@ try {
   const [n, m] = [await status(lab, "n"), await status(lab, "m")];
   const host = (s: { addresses: string[] }) => `${s.addresses[0]!.split("/")[0]}/32`;
   await ctl(lab, "n", [
-    "peer", "add", "--public-key", m.publicKey, "--endpoint", `${lab.wanAddress("m")}:51820`,
-    "--allowed-ips", `${host(m)},192.168.${ids.indexOf("m") + 1}.0/24`, "--name", "m",
+    "peer",
+    "add",
+    "--public-key",
+    m.publicKey,
+    "--endpoint",
+    `${lab.wanAddress("m")}:51820`,
+    "--allowed-ips",
+    `${host(m)},192.168.${ids.indexOf("m") + 1}.0/24`,
+    "--name",
+    "m",
   ]);
   await ctl(lab, "m", [
-    "peer", "add", "--public-key", n.publicKey, "--endpoint", `${lab.wanAddress("n")}:51820`,
-    "--allowed-ips", `${host(n)},192.168.${ids.indexOf("n") + 1}.0/24`, "--name", "n",
+    "peer",
+    "add",
+    "--public-key",
+    n.publicKey,
+    "--endpoint",
+    `${lab.wanAddress("n")}:51820`,
+    "--allowed-ips",
+    `${host(n)},192.168.${ids.indexOf("n") + 1}.0/24`,
+    "--name",
+    "n",
   ]);
 
-  const wan = (id: string, i: number) => `203.0.113.${(ids.indexOf(id) + 1) * 10 + (i % 2 ? 100 : 0)}/24`;
+  const wan = (id: string, i: number) =>
+    `203.0.113.${(ids.indexOf(id) + 1) * 10 + (i % 2 ? 100 : 0)}/24`;
   for (let i = 1; i <= runs; i++) {
     for (const [router, peer, out] of [["a", "b", punchMs], ["n", "m", naiveMs]] as const) {
       if ((await until(Date.now(), () => ping(lab, `${peer}1`, `${router}1`), 200)) === null) {
@@ -113,7 +142,9 @@ try {
 
 const show = (xs: (number | null)[]) => {
   const ok = xs.filter((x): x is number => x !== null);
-  return `median ${median(ok) ?? "-"} ms (${ok.length}/${xs.length} within ${boundMs / 1000} s; samples ${xs.join(", ")})`;
+  return `median ${median(ok) ?? "-"} ms (${ok.length}/${xs.length} within ${
+    boundMs / 1000
+  } s; samples ${xs.join(", ")})`;
 };
 console.log(`\njoin → first handshake:            ${show(joinMs)}`);
 console.log(`recovery after WAN change, Punch:  ${show(punchMs)}`);

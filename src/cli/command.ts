@@ -1,4 +1,4 @@
-import { flagBool, flagString, type ParsedArgs } from "../lib/args.ts";
+import { flagBool, flagString, type FlagSpec, type ParsedArgs } from "../lib/args.ts";
 import { UsageError } from "../lib/errors.ts";
 
 /** Calls one control method on punchd. */
@@ -9,7 +9,7 @@ export interface Command {
   words: string[];
   usage: string;
   summary: string;
-  flags: Record<string, { type: "string" | "boolean" }>;
+  flags: Record<string, FlagSpec>;
   /** Longest time the call may take (default 60 s). */
   timeoutMs?: number;
   run(call: Call, a: ParsedArgs): Promise<string>;

@@ -72,6 +72,7 @@ export class Daemon {
   private wanListeners: ((wan: WanState) => void)[] = [];
   problems: string[] = [];
   private statusParts = new Map<string, () => unknown>();
+  private warningSources: (() => string[])[] = [];
 
   constructor(deps: DaemonDeps) {
     this.platform = deps.platform;
@@ -174,13 +175,22 @@ export class Daemon {
       addresses: model.addresses,
       wan: await this.platform.system.wan(),
       peers: peerStatuses(model, dump, Math.floor(this.now() / 1000)),
-      warnings: [...this.problems, ...(this.platform.config.lastProblem ? [this.platform.config.lastProblem] : [])],
+      warnings: [
+        ...this.problems,
+        ...(this.platform.config.lastProblem ? [this.platform.config.lastProblem] : []),
+        ...this.warningSources.flatMap((fn) => fn()),
+      ],
     };
   }
 
   /** Add a named part to `status` (netcheck, LAN hosts, ...), computed when status is asked for. */
   addStatus(name: string, part: () => unknown): void {
     this.statusParts.set(name, part);
+  }
+
+  /** Add a source of warnings shown in `status`. */
+  addWarnings(fn: () => string[]): void {
+    this.warningSources.push(fn);
   }
 
   /** Register a callback for WAN address changes (used by netcheck and peer cards). */

@@ -9,6 +9,7 @@ import { makeDispatch } from "./handlers.ts";
 import { NetcheckService } from "./netcheck_service.ts";
 import { netcheckHandler } from "./netcheck_handler.ts";
 import { WebServer } from "./web_server_deno.ts";
+import { LanAssistService } from "./lan_assist_service.ts";
 
 export const PUNCHD_HELP = `punchd ${VERSION} — Punch daemon: direct WireGuard between homes
 
@@ -73,7 +74,9 @@ export async function punchdMain(argv: string[]): Promise<number> {
   const daemon = new Daemon({ platform, log });
   const netcheck = new NetcheckService(daemon);
   daemon.addStatus("netcheck", () => netcheck.report);
-  const dispatch = makeDispatch(daemon, [netcheckHandler(netcheck)]);
+  const lan = new LanAssistService(daemon, netcheck);
+  daemon.addStatus("lanHosts", () => lan.list());
+  const dispatch = makeDispatch(daemon, [netcheckHandler(netcheck), ...lan.handlers()]);
   const server = new ControlServer(socket, dispatch);
   const web = new WebServer(daemon, dispatch);
   try {
@@ -87,6 +90,7 @@ export async function punchdMain(argv: string[]): Promise<number> {
   }
   daemon.start();
   await netcheck.start();
+  await lan.start();
   await web.start();
   log(`ready on ${socket} (platform ${platform.name})`);
   const stop = Promise.withResolvers<void>();
@@ -97,6 +101,7 @@ export async function punchdMain(argv: string[]): Promise<number> {
   log("stopping");
   await server.close();
   await web.stop();
+  lan.stop();
   await netcheck.stop();
   await daemon.stop();
   await platform.close();

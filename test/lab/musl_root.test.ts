@@ -56,6 +56,9 @@ describe.skipIf(whyNot !== "")(`packages in a musl-only root ${whyNot}`, () => {
     for (const c of CASES) {
       await Deno.remove(`${WORK}/root-${c.arch}-${c.format}`, { recursive: true }).catch(() => {});
     }
+    if (Deno.env.get("PUNCH_PKG_DIR") === undefined) {
+      await Deno.remove(`${WORK}/dist`, { recursive: true }).catch(() => {});
+    }
   });
 
   for (const c of CASES) {

@@ -74,10 +74,13 @@ beforeAll(async () => {
       { id: "b" }, // 203.0.113.20, LAN 192.168.2.0/24
       { id: "c" }, // 203.0.113.30, LAN 192.168.3.0/24
       { id: "d", upstream: [{ kind: "cone", inside: "10.0.4.0/24" }] }, // behind a NAT
+      { id: "e", lan: "192.168.1.1/24" }, // same LAN as a
     ],
   });
   await Promise.all(
-    ["a", "b", "c", "d"].map((id) => lab.startPunchd(id, [], PUNCHD ? { program: PUNCHD } : {})),
+    ["a", "b", "c", "d", "e"].map((id) =>
+      lab.startPunchd(id, [], PUNCHD ? { program: PUNCHD } : {})
+    ),
   );
 });
 
@@ -224,5 +227,39 @@ describe("peering in the lab", () => {
     expect(after.some((c) => c.name === "mallory")).toBe(false);
     // punchd is still healthy.
     expect(await pings("b1", "a1")).toBe(true);
+  });
+
+  test("overlapping LANs are explained at join time, and left out only when asked", async () => {
+    const token = await invite("a");
+    const refused = await ctl("e", ["join", token]);
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toMatch(/both use 192\.168\.1\.0\/24.*--allow-overlap/);
+    expect(await ok("e", ["join", "--allow-overlap", token])).toMatch(/^paired with "a"/);
+    const net = await Deno.readTextFile(`${lab.routerDir("a")}/etc/config/network`);
+    const eKey = (await cards("e")).find((c) => c.self) as unknown as { wgPublicKey: string };
+    const section = net.split("\nconfig ").find((s) => s.includes(eKey.wgPublicKey))!;
+    expect(section).not.toContain("192.168.1.0/24");
+    // The mesh does not let e take a's subnet over on b: b1 still reaches a1.
+    expect(
+      await waitFor(async () => (await cards("b")).some((c) => c.name === "e"), 10_000, 250),
+    ).toBe(true);
+    expect(await pings("b1", "a1")).toBe(true);
+    const bNet = await Deno.readTextFile(`${lab.routerDir("b")}/etc/config/network`);
+    const eOnB = bNet.split("\nconfig ").find((s) => s.includes(eKey.wgPublicKey))!;
+    expect(eOnB).not.toContain("192.168.1.0/24");
+  });
+
+  test("keys and state are 0600 and survive a restart", async () => {
+    for (const f of ["sign.key", "state.json"]) {
+      const st = await Deno.stat(`${lab.routerDir("b")}/etc/punch/${f}`);
+      expect((st.mode ?? 0) & 0o777, f).toBe(0o600);
+    }
+    const before = await cards("b");
+    await lab.stopPunchd("b");
+    await lab.startPunchd("b", [], PUNCHD ? { program: PUNCHD } : {});
+    const after = await cards("b");
+    expect(after.map((c) => c.name)).toEqual(before.map((c) => c.name));
+    expect(after[0]!.seq).toBeGreaterThan(before[0]!.seq); // re-signed, never reused
+    expect(await waitFor(() => pings("b1", "a1"), 15_000, 250)).toBe(true);
   });
 });

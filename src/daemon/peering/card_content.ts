@@ -116,7 +116,12 @@ export interface RoutePlan {
  * refuse unless `allowOverlap`, which leaves them out. Throws `UsageError` with the explanation.
  */
 export function planRoutes(
-  ours: { tunnelAddresses: readonly string[]; lanSubnets: readonly string[] },
+  ours: {
+    tunnelAddresses: readonly string[];
+    lanSubnets: readonly string[];
+    /** Subnets already routed to other peers (a mesh member must not steal them). */
+    routed?: readonly { peer: string; subnets: readonly string[] }[];
+  },
   theirs: { name: string; tunnelAddresses: readonly string[]; lanSubnets: readonly string[] },
   allowOverlap: boolean,
 ): RoutePlan {
@@ -131,6 +136,13 @@ export function planRoutes(
   const overlaps = [
     ...findOverlaps(ours.lanSubnets, theirs.lanSubnets, who),
     ...findOverlaps(ours.tunnelAddresses.map(netOf), theirs.lanSubnets, who),
+    ...(ours.routed ?? []).flatMap((r) =>
+      findOverlaps(r.subnets, theirs.lanSubnets, who).map((o) => ({
+        ...o,
+        explanation: `${who}'s ${o.theirs} overlaps ${o.ours}, which this router already routes ` +
+          `to "${r.peer}": one of the two sites must renumber its LAN before both can be reached`,
+      }))
+    ),
   ];
   if (overlaps.length > 0 && !allowOverlap) {
     throw new UsageError(

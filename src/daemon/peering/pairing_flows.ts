@@ -46,6 +46,7 @@ export interface PairingHost {
   readonly controlPort: number;
   serial<T>(fn: () => Promise<T>): Promise<T>;
   inputs(): Promise<CardInputs>;
+  routedElsewhere(exceptKey: string): Promise<{ peer: string; subnets: string[] }[]>;
   refreshCard(): Promise<boolean>;
   save(): Promise<void>;
   recordPaired(c: PeerFacts, controlPort: number | undefined): Promise<void>;
@@ -108,7 +109,7 @@ export async function joinFlow(s: PairingHost, p: Params): Promise<unknown> {
     if (known) {
       throw new UsageError(`Already paired with "${known.name}": nothing to do (punchctl cards)`);
     }
-    planRoutes(await s.inputs(), invite, allowOverlap); // explain overlaps before anything
+    planRoutes(await ours(s, invite.wgPublicKey), invite, allowOverlap); // explain overlaps first
     await s.refreshCard();
     return s.own!;
   });
@@ -168,7 +169,7 @@ export async function acceptFlow(s: PairingHost, p: Params): Promise<unknown> {
   const text = p.str("reply");
   const allowOverlap = p.bool("allowOverlap");
   const decoded = decodeReplyToken(text);
-  planRoutes(await s.inputs(), decoded, allowOverlap); // before the invite is spent
+  planRoutes(await ours(s, decoded.wgPublicKey), decoded, allowOverlap); // before it is spent
   const { joiner } = acceptReply(s.keys, s.invites, text, s.d.now());
   s.cards.pin(joiner.signPublicKey, s.d.now());
   await s.recordPaired(joiner, undefined);
@@ -178,6 +179,10 @@ export async function acceptFlow(s: PairingHost, p: Params): Promise<unknown> {
   await s.d.reconcile();
   s.pushAll(PUSH_RETRY_MS);
   return { peer: peerView(joiner, p.optStr("name")) };
+}
+
+async function ours(s: PairingHost, peerKey: string) {
+  return { ...(await s.inputs()), routed: await s.routedElsewhere(peerKey) };
 }
 
 function peerView(

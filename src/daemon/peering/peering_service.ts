@@ -361,13 +361,22 @@ export class PeeringService implements PairingHost {
   }
 
   /** Configure the WireGuard peer a card describes; overlapping subnets are left out (logged). */
+  /** LAN subnets (not host routes) already routed to WireGuard peers other than `exceptKey`. */
+  async routedElsewhere(exceptKey: string): Promise<{ peer: string; subnets: string[] }[]> {
+    const { model } = await this.d.model();
+    return model.peers.filter((p) => p.publicKey !== exceptKey && !p.disabled).map((p) => ({
+      peer: p.description || p.publicKey.slice(0, 8),
+      subnets: p.allowedIps.filter((a) => !/\/(32|128)$/.test(a) && a.includes("/")),
+    }));
+  }
+
   async applyCard(
     c: Omit<PeerFacts, "signPublicKey">,
     allowOverlap: boolean,
     localName?: string,
   ): Promise<boolean> {
     if (c.wgPublicKey === this.own?.card.wgPublicKey) return false;
-    const ours = await this.inputs();
+    const ours = { ...(await this.inputs()), routed: await this.routedElsewhere(c.wgPublicKey) };
     const plan = planRoutes(ours, c, allowOverlap);
     for (const x of plan.explanations) this.d.log(`${x} (left out of the routes to "${c.name}")`);
     const endpoint = bestEndpoint(c.endpoints);

@@ -45,7 +45,17 @@ export class LinuxWireguard implements WireguardBackend {
     const kernel = await exec(["ip", "link", "add", "dev", ifname, "type", "wireguard"]);
     if (kernel.code !== 0) {
       await Deno.mkdir("/var/run/wireguard", { recursive: true }).catch(() => {});
-      await execOk(["wireguard-go", ifname], { env: USERSPACE_ENV, timeoutMs: 10_000 });
+      // Foreground mode keeps wireguard-go in punchd's process group (it outlives a punchd
+      // restart, like a kernel link, but goes with the group when the whole service is stopped).
+      const child = new Deno.Command("wireguard-go", {
+        args: ["-f", ifname],
+        env: USERSPACE_ENV,
+        stdin: "null",
+        stdout: "null",
+        stderr: "null",
+      }).spawn();
+      child.unref();
+      child.status.catch(() => {});
     }
     for (let i = 0; i < LINK_WAIT_STEPS; i++) {
       if ((await exec(["wg", "show", ifname, "dump"])).code === 0) return;

@@ -85,7 +85,10 @@ describe("peer endpoint and routes", () => {
   test("best endpoint prefers IPv4, then a DNS name, then IPv6", () => {
     expect(bestEndpoint(["[2001:db8::1]:51820", "h.example:5", "198.51.100.1:51820"]))
       .toEqual({ host: "198.51.100.1", port: 51820 });
-    expect(bestEndpoint(["[2001:db8::1]:51820", "h.example:5"])).toEqual({ host: "h.example", port: 5 });
+    expect(bestEndpoint(["[2001:db8::1]:51820", "h.example:5"])).toEqual({
+      host: "h.example",
+      port: 5,
+    });
     expect(bestEndpoint(["[2001:db8::1]:51820"])).toEqual({ host: "2001:db8::1", port: 51820 });
     expect(bestEndpoint([])).toBeUndefined();
   });
@@ -141,5 +144,18 @@ describe("invite lifetimes", () => {
     for (const bad of ["", "0h", "1y", "-1h", "31d", "h"]) {
       expect(() => parseDuration(bad), bad).toThrow(/Cannot use expiry/);
     }
+  });
+});
+
+describe("mesh overlaps", () => {
+  test("a subnet already routed to another peer is not taken over", () => {
+    const ours = {
+      tunnelAddresses: ["10.77.0.1/16"],
+      lanSubnets: ["192.168.2.0/24"],
+      routed: [{ peer: "a", subnets: ["192.168.1.0/24"] }],
+    };
+    const e = { name: "e", tunnelAddresses: ["10.77.0.5/16"], lanSubnets: ["192.168.1.0/24"] };
+    expect(() => planRoutes(ours, e, false)).toThrow(/already routes to "a"/);
+    expect(planRoutes(ours, e, true).allowedIps).toEqual(["10.77.0.5/32"]);
   });
 });

@@ -1,0 +1,200 @@
+import {
+  AssistApplier,
+  type AssistState,
+  fileIncludes,
+  FW4_INCLUDE_DIR,
+  publicPorts,
+  renderHostConfig,
+} from "../assist/mod.ts";
+import { errorMessage, UsageError } from "../lib/errors.ts";
+import { contains, type Endpoint, formatEndpoint, isIPv4, parseEndpoint } from "../lib/net.ts";
+import { readLanWan } from "../uci/mod.ts";
+import { isKey, privateKeyFromRandom, publicKeyOf } from "../wg/keys.ts";
+import type { Daemon } from "./daemon.ts";
+import type { Handler } from "./handlers.ts";
+import { assistRemotes, type LanHostConfig, lanHostChanges, readLanHosts } from "./lan_hosts.ts";
+import type { NetcheckService } from "./netcheck_service.ts";
+import { checkName, Params } from "./params.ts";
+
+/** How often the live rules are compared with the config. */
+export const RESYNC_MS = 30_000;
+
+export interface LanHostStatus {
+  name: string;
+  host: string;
+  port: number;
+  publicPort?: number;
+  /** What the remote side puts as this host's endpoint. */
+  publicEndpoint?: string;
+  remotes: string[];
+}
+
+/**
+ * LAN assist in punchd: keeps the pinholes, port-preserving SNAT and conntrack of every LAN host
+ * in step with /etc/config/punch, the WAN address and the remote endpoints peers announce.
+ */
+export class LanAssistService {
+  private readonly applier: AssistApplier;
+  private cardRemotes: Endpoint[] = [];
+  problems: string[] = [];
+
+  constructor(private readonly d: Daemon, private readonly netcheck: NetcheckService) {
+    const p = d.platform;
+    this.applier = new AssistApplier((argv) => p.system.exec([...argv]), {
+      ...(p.name === "openwrt" ? { includes: fileIncludes(`${p.root}${FW4_INCLUDE_DIR}`) } : {}),
+    });
+  }
+
+  /** Remote endpoints learned from peer cards (their LAN hosts' public endpoints). */
+  setCardRemotes(list: Endpoint[]): void {
+    this.cardRemotes = list;
+    void this.sync().catch(() => {});
+  }
+
+  private async hosts(): Promise<LanHostConfig[]> {
+    return readLanHosts(await this.d.platform.config.load("punch"), this.problems);
+  }
+
+  private async state(hosts: LanHostConfig[]): Promise<AssistState | null> {
+    const wan = (await this.d.platform.system.wan()).address;
+    if (!wan) return null;
+    const cfg = await this.d.punchConfig();
+    return {
+      wanAddress: wan,
+      hosts,
+      remotes: assistRemotes(hosts, this.cardRemotes),
+      reservedPorts: [cfg.listenPort, cfg.stunPort, 51821].filter((p) => p > 0),
+    };
+  }
+
+  /** Bring the rules to the config; stores newly allocated public ports so they never move. */
+  sync(): Promise<void> {
+    return this.d.exclusive(async () => {
+      this.problems = [];
+      const hosts = await this.hosts();
+      const state = await this.state(hosts);
+      if (!state) {
+        if (hosts.length) this.problems.push("LAN assist is waiting for a WAN address");
+        return;
+      }
+      const ports = publicPorts(state);
+      const sections = await this.d.platform.config.load("punch");
+      const changes = hosts.filter((h) => h.publicPort !== ports.get(h.name))
+        .flatMap((h) => lanHostChanges(sections, { ...h, publicPort: ports.get(h.name)! }));
+      if (changes.length) await this.d.platform.config.commit("punch", changes);
+      const ops = await this.applier.sync({ ...state, hosts: hosts.map((h) => ({ ...h, publicPort: ports.get(h.name)! })) });
+      if (ops.length) this.d.log(`LAN assist: ${ops.length} rule/conntrack change(s)`);
+    }).catch((e) => {
+      this.problems.push(`Cannot apply the LAN assist rules: ${errorMessage(e)}`);
+      throw e;
+    });
+  }
+
+  private timer: number | undefined;
+
+  async start(): Promise<void> {
+    await this.applier.persist().catch(() => {});
+    this.d.onWanChange(() => void this.sync().catch(() => {}));
+    this.d.addWarnings(() => this.problems);
+    // Re-checked now and then so a firewall reload that dropped the rules is healed.
+    this.timer = setInterval(() => void this.sync().catch(() => {}), RESYNC_MS);
+    await this.sync().catch((e) => this.d.log(errorMessage(e)));
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
+
+  /** Public endpoints of our LAN hosts, for our peer card. */
+  async publicEndpoints(): Promise<{ name: string; publicEndpoint: string }[]> {
+    return (await this.list()).filter((h) => h.publicEndpoint).map((h) => ({ name: h.name, publicEndpoint: h.publicEndpoint! }));
+  }
+
+  async list(): Promise<LanHostStatus[]> {
+    const hosts = await this.hosts();
+    const pub = this.netcheck.report?.publicV4?.host ?? (await this.d.platform.system.wan()).address;
+    return hosts.map((h) => ({
+      name: h.name,
+      host: h.address,
+      port: h.port,
+      ...(h.publicPort ? { publicPort: h.publicPort } : {}),
+      ...(h.publicPort && pub ? { publicEndpoint: formatEndpoint({ host: pub, port: h.publicPort }) } : {}),
+      remotes: assistRemotes([h], this.cardRemotes).map((r) => formatEndpoint(r.remote)),
+    }));
+  }
+
+  private async add(raw: Record<string, unknown>): Promise<LanHostStatus> {
+    const p = new Params(raw);
+    const name = checkName(p.str("name"), "LAN host name");
+    const hostText = p.str("host");
+    const ep = parseEndpoint(hostText, p.optInt("port", 1, 65535) ?? 51820);
+    if (!isIPv4(ep.host)) throw new UsageError(`Cannot add LAN host "${hostText}": give its IPv4 address on the LAN`);
+    const lan = readLanWan(await this.d.network()).lan;
+    if (lan.length && !lan.some((c) => contains(c, ep.host))) {
+      throw new UsageError(`Cannot add LAN host ${ep.host}: it is not on the LAN (${lan.map((c) => `${c.address}/${c.prefix}`).join(", ")})`);
+    }
+    const remotes = (p.strList("remote") ?? []).map((r) => parseEndpoint(r));
+    await this.d.exclusive(async () => {
+      const sections = await this.d.platform.config.load("punch");
+      const old = readLanHosts(sections).find((h) => h.name === name);
+      const keepPort = old && old.address === ep.host && old.port === ep.port ? old.publicPort : undefined;
+      const host: LanHostConfig = {
+        name,
+        address: ep.host,
+        port: ep.port,
+        ...(keepPort ? { publicPort: keepPort } : {}),
+        remotes: [...(old?.remotes ?? []), ...remotes].filter((r, i, a) => a.findIndex((x) => formatEndpoint(x) === formatEndpoint(r)) === i),
+      };
+      await this.d.platform.config.commit("punch", lanHostChanges(sections, host));
+    });
+    await this.sync();
+    return (await this.list()).find((h) => h.name === name)!;
+  }
+
+  private async remove(raw: Record<string, unknown>): Promise<unknown> {
+    const name = new Params(raw).str("name");
+    await this.d.exclusive(async () => {
+      const sections = await this.d.platform.config.load("punch");
+      if (!readLanHosts(sections).some((h) => h.name === name)) {
+        throw new UsageError(`Cannot remove LAN host "${name}": no such host (see punchctl lan list)`);
+      }
+      await this.d.platform.config.commit("punch", [{ op: "delete", section: name }]);
+    });
+    await this.sync();
+    return { name };
+  }
+
+  /** A wg-quick config for a host that has no WireGuard yet: fresh key, the right port and endpoint. */
+  private async config(raw: Record<string, unknown>): Promise<unknown> {
+    const p = new Params(raw);
+    const name = p.str("name");
+    const h = (await this.list()).find((x) => x.name === name);
+    if (!h) throw new UsageError(`Cannot make a config for "${name}": no such LAN host (see punchctl lan list)`);
+    const peerKey = p.optStr("peerKey");
+    if (peerKey !== undefined && !isKey(peerKey)) throw new UsageError(`Cannot use peer key "${peerKey}": not a WireGuard public key`);
+    const address = p.optStr("address") ?? "10.99.0.1/24";
+    const privateKey = privateKeyFromRandom(this.d.random(32));
+    const remote = h.remotes[0];
+    const text = renderHostConfig({
+      privateKey,
+      addresses: [address],
+      listenPort: h.port,
+      peers: [{
+        publicKey: peerKey ?? "<public key of the remote side>",
+        ...(remote ? { endpoint: parseEndpoint(remote) } : {}),
+        allowedIps: [p.optStr("allowedIps") ?? "10.99.0.0/24"],
+        persistentKeepalive: 5,
+      }],
+    });
+    return { name, text, publicKey: publicKeyOf(privateKey), ...(h.publicEndpoint ? { publicEndpoint: h.publicEndpoint } : {}) };
+  }
+
+  handlers(): Handler[] {
+    return [
+      { name: "lan.list", summary: "LAN hosts with their public endpoints", run: () => this.list() },
+      { name: "lan.add", summary: "register a LAN host that runs WireGuard", run: (_d, p) => this.add(p) },
+      { name: "lan.remove", summary: "remove a LAN host and its rules", run: (_d, p) => this.remove(p) },
+      { name: "lan.config", summary: "a WireGuard config for a LAN host", run: (_d, p) => this.config(p) },
+    ];
+  }
+}
