@@ -6,8 +6,13 @@ import { exec, execOk } from "./exec_deno.ts";
 
 /** `wg show <if> dump`, or null when the interface does not exist. */
 export async function wgDump(ifname: string): Promise<WgDump | null> {
-  const r = await exec(["wg", "show", ifname, "dump"]);
-  return r.code === 0 ? parseWgDump(r.stdout) : null;
+  try {
+    const r = await exec(["wg", "show", ifname, "dump"]);
+    return r.code === 0 ? parseWgDump(r.stdout) : null;
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return null; // wireguard-tools missing: reported by apply
+    throw e;
+  }
 }
 
 /**
