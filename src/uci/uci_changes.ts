@@ -33,13 +33,24 @@ export type UciChange =
 /** Types we write for new sections: a safe subset of what libuci reads. */
 const NEW_TYPE_RE = /^[A-Za-z0-9_-]+$/;
 
-function newOption(kind: "option" | "list", key: string, value: string, indent: string, eol: string): OptionNode {
+function newOption(
+  kind: "option" | "list",
+  key: string,
+  value: string,
+  indent: string,
+  eol: string,
+): OptionNode {
   const body = renderOption(kind, key, value, indent);
   const keyStart = indent.length + kind.length + 1;
   const valueStart = keyStart + key.length + 1;
   return {
-    kind, raw: body + eol, line: 0, key, value,
-    keySpan: [keyStart, keyStart + key.length], valueSpan: [valueStart, body.length],
+    kind,
+    raw: body + eol,
+    line: 0,
+    key,
+    value,
+    keySpan: [keyStart, keyStart + key.length],
+    valueSpan: [valueStart, body.length],
   };
 }
 
@@ -47,7 +58,13 @@ function newConfig(type: string, name: string, anonymous: boolean, eol: string):
   const body = renderConfig(type, anonymous ? undefined : name);
   const typeEnd = "config ".length + type.length;
   return {
-    kind: "config", raw: body + eol, line: 0, type, name, anonymous, typeEnd,
+    kind: "config",
+    raw: body + eol,
+    line: 0,
+    type,
+    name,
+    anonymous,
+    typeEnd,
     ...(anonymous ? {} : { nameSpan: [typeEnd + 1, body.length] as const }),
   };
 }
@@ -59,7 +76,12 @@ function rerender(node: UciNode, ending: string): UciNode {
     case "trivia":
       return plain as UciNode;
     case "package":
-      return { kind: "package", raw: `package ${node.name}${ending}`, line: node.line, name: node.name };
+      return {
+        kind: "package",
+        raw: `package ${node.name}${ending}`,
+        line: node.line,
+        name: node.name,
+      };
     case "config":
       return { ...newConfig(node.type, node.name, node.anonymous, ending), line: node.line };
     default: {
@@ -80,10 +102,10 @@ class Editor {
     this.eol = doc.eol;
   }
 
-  /** Re-render lines holding several statements that touch nodes lo..hi, so they can be split. */
-  private explodeNear(lo: number, hi: number): void {
+  /** Re-render the lines holding several statements among nodes lo..hi, so they can be split. */
+  private explode(lo: number, hi: number): void {
     const groups = new Set<number>();
-    for (let i = Math.max(0, lo - 1); i <= Math.min(this.nodes.length - 1, hi + 1); i++) {
+    for (let i = Math.max(0, lo); i <= Math.min(this.nodes.length - 1, hi); i++) {
       const g = this.nodes[i]!.group;
       if (g !== undefined) groups.add(g);
     }
@@ -96,10 +118,20 @@ class Editor {
     }
   }
 
+  /** Before inserting at `at`: split the line if `at` falls between two of its statements. */
+  private explodeAt(at: number): void {
+    const g = this.nodes[at - 1]?.group;
+    if (g !== undefined && this.nodes[at]?.group === g) this.explode(at - 1, at - 1);
+  }
+
   private ranges(section: string, action: string): SectionRange[] {
-    const found = sectionRanges(this.nodes).filter((r) => (this.nodes[r.header] as ConfigNode).name === section);
+    const found = sectionRanges(this.nodes).filter((r) =>
+      (this.nodes[r.header] as ConfigNode).name === section
+    );
     if (found.length === 0) {
-      throw new UsageError(`Cannot ${action}: there is no section "${section}"; check the name with "uci show"`);
+      throw new UsageError(
+        `Cannot ${action}: there is no section "${section}"; check the name with "uci show"`,
+      );
     }
     return found;
   }
@@ -123,15 +155,29 @@ class Editor {
     if (n.kind === kind && n.valueSpan && n.group === undefined) {
       const [s, e] = n.valueSpan;
       const q = quoteUci(value);
-      this.nodes[i] = { ...n, raw: n.raw.slice(0, s) + q + n.raw.slice(e), value, valueSpan: [s, s + q.length] };
+      this.nodes[i] = {
+        ...n,
+        raw: n.raw.slice(0, s) + q + n.raw.slice(e),
+        value,
+        valueSpan: [s, s + q.length],
+      };
       return;
     }
     const indent = n.raw === "" ? "\t" : indentOf(n.raw);
-    this.nodes[i] = { ...newOption(kind, n.key, value, indent, lineEnding(n.raw) || this.eol), line: n.line };
+    this.nodes[i] = {
+      ...newOption(kind, n.key, value, indent, lineEnding(n.raw) || this.eol),
+      line: n.line,
+    };
   }
 
-  private insertOptions(at: number, kind: "option" | "list", key: string, values: string[], indent: string): void {
-    this.explodeNear(at - 1, at);
+  private insertOptions(
+    at: number,
+    kind: "option" | "list",
+    key: string,
+    values: string[],
+    indent: string,
+  ): void {
+    this.explodeAt(at);
     this.nodes.splice(at, 0, ...values.map((v) => newOption(kind, key, v, indent, this.eol)));
   }
 
@@ -148,14 +194,15 @@ class Editor {
 
   set(section: string, key: string, value: UciValue): void {
     const action = `set "${section}.${key}"`;
-    if (!NAME_RE.test(key)) throw new UsageError(`Cannot ${action}: option names use only letters, digits and _`);
-    const ranges = this.ranges(section, action);
-    if (value === "" || (Array.isArray(value) && value.length === 0)) return this.deleteOption(section, key);
-    let found = this.matches(ranges, key);
-    if (found.length > 0) {
-      this.explodeNear(found[0]!, found.at(-1)!);
-      found = this.matches(this.ranges(section, action), key);
+    if (!NAME_RE.test(key)) {
+      throw new UsageError(`Cannot ${action}: option names use only letters, digits and _`);
     }
+    const ranges = this.ranges(section, action);
+    if (value === "" || (Array.isArray(value) && value.length === 0)) {
+      return this.deleteOption(section, key);
+    }
+    const found = this.matches(ranges, key);
+    for (const i of found) this.explode(i, i);
     if (typeof value === "string") {
       if (found.length === 0) {
         const { at, indent } = this.appendPoint(ranges[0]!);
@@ -178,13 +225,18 @@ class Editor {
     value.slice(0, found.length).forEach((v, k) => this.setLine(found[k]!, "list", v));
     if (value.length < found.length) return this.removeAll(found.slice(value.length));
     const last = found.at(-1)!;
-    this.insertOptions(last + 1, "list", key, value.slice(found.length), indentOf(this.nodes[last]!.raw) || "\t");
+    this.insertOptions(
+      last + 1,
+      "list",
+      key,
+      value.slice(found.length),
+      indentOf(this.nodes[last]!.raw) || "\t",
+    );
   }
 
   deleteOption(section: string, key: string): void {
     const found = this.matches(this.ranges(section, `delete "${section}.${key}"`), key);
-    if (found.length === 0) return;
-    this.explodeNear(found[0]!, found.at(-1)!);
+    for (const i of found) this.explode(i, i);
     this.removeAll(found);
   }
 
@@ -193,27 +245,46 @@ class Editor {
     const ranges = this.ranges(section, `delete section "${section}"`);
     for (const r of [...ranges].reverse()) {
       let i = r.header - 1;
-      while (i >= 0 && this.nodes[i]!.kind === "trivia" && !(this.nodes[i] as { blank: boolean }).blank) i--;
-      while (i >= 0 && this.nodes[i]!.kind === "trivia" && (this.nodes[i] as { blank: boolean }).blank) i--;
-      this.explodeNear(i + 1, r.contentEnd - 1);
+      while (
+        i >= 0 && this.nodes[i]!.kind === "trivia" && !(this.nodes[i] as { blank: boolean }).blank
+      ) i--;
+      while (
+        i >= 0 && this.nodes[i]!.kind === "trivia" && (this.nodes[i] as { blank: boolean }).blank
+      ) i--;
+      this.explode(i + 1, r.contentEnd - 1);
       this.nodes.splice(i + 1, r.contentEnd - (i + 1));
     }
   }
 
   add(type: string, name: string | undefined, values: Record<string, UciValue>): void {
     const action = `add a "${type}" section`;
-    if (!NEW_TYPE_RE.test(type)) throw new UsageError(`Cannot ${action}: a type uses only letters, digits, _ and -`);
+    if (!NEW_TYPE_RE.test(type)) {
+      throw new UsageError(`Cannot ${action}: a type uses only letters, digits, _ and -`);
+    }
     if (name !== undefined) {
-      if (!NAME_RE.test(name)) throw new UsageError(`Cannot ${action} named "${name}": use only letters, digits and _`);
+      if (!NAME_RE.test(name)) {
+        throw new UsageError(`Cannot ${action} named "${name}": use only letters, digits and _`);
+      }
       if (this.nodes.some((n) => n.kind === "config" && n.name === name)) {
-        throw new UsageError(`Cannot ${action} named "${name}": that section exists; set its options instead`);
+        throw new UsageError(
+          `Cannot ${action} named "${name}": that section exists; set its options instead`,
+        );
       }
     }
     for (const key of Object.keys(values)) {
-      if (!NAME_RE.test(key)) throw new UsageError(`Cannot ${action}: option "${key}" must use only letters, digits and _`);
+      if (!NAME_RE.test(key)) {
+        throw new UsageError(
+          `Cannot ${action}: option "${key}" must use only letters, digits and _`,
+        );
+      }
     }
     this.nSection++;
-    const header = newConfig(type, name ?? anonymousName(this.nSection, type), name === undefined, this.eol);
+    const header = newConfig(
+      type,
+      name ?? anonymousName(this.nSection, type),
+      name === undefined,
+      this.eol,
+    );
     const lines: UciNode[] = [header];
     for (const [key, v] of Object.entries(values)) {
       if (typeof v === "string") {
@@ -235,15 +306,17 @@ class Editor {
   rename(section: string, option: string | undefined, name: string): void {
     const what = option === undefined ? `section "${section}"` : `option "${section}.${option}"`;
     const action = `rename ${what} to "${name}"`;
-    if (!NAME_RE.test(name)) throw new UsageError(`Cannot ${action}: use only letters, digits and _`);
+    if (!NAME_RE.test(name)) {
+      throw new UsageError(`Cannot ${action}: use only letters, digits and _`);
+    }
     const ranges = this.ranges(section, action);
     if (option !== undefined) return this.renameOption(section, option, name, action);
     if (name === section) return;
     if (this.nodes.some((n) => n.kind === "config" && n.name === name)) {
       throw new UsageError(`Cannot ${action}: a section with that name exists; pick another name`);
     }
-    this.explodeNear(ranges[0]!.header, ranges.at(-1)!.header);
-    for (const r of this.ranges(section, action)) {
+    for (const r of ranges) {
+      this.explode(r.header, r.header);
       const n = this.nodes[r.header] as ConfigNode;
       const q = quoteUci(name);
       let raw: string;
@@ -257,7 +330,13 @@ class Editor {
       } else {
         raw = renderConfig(n.type, name) + lineEnding(n.raw);
       }
-      this.nodes[r.header] = { ...n, raw, name, anonymous: false, ...(nameSpan ? { nameSpan } : {}) };
+      this.nodes[r.header] = {
+        ...n,
+        raw,
+        name,
+        anonymous: false,
+        ...(nameSpan ? { nameSpan } : {}),
+      };
     }
   }
 
@@ -268,16 +347,23 @@ class Editor {
       throw new UsageError(`Cannot ${action}: the section already has "${name}"; delete it first`);
     }
     const found = this.matches(ranges, option);
-    if (found.length === 0) throw new UsageError(`Cannot ${action}: the section has no such option`);
-    this.explodeNear(found[0]!, found.at(-1)!);
-    for (const i of this.matches(this.ranges(section, action), option)) {
+    if (found.length === 0) {
+      throw new UsageError(`Cannot ${action}: the section has no such option`);
+    }
+    for (const i of found) {
+      this.explode(i, i);
       const n = this.nodes[i] as OptionNode;
       if (n.keySpan) {
         const [s, e] = n.keySpan;
         const delta = name.length - (e - s);
-        const valueSpan = n.valueSpan ? [n.valueSpan[0] + delta, n.valueSpan[1] + delta] as const : undefined;
+        const valueSpan = n.valueSpan
+          ? [n.valueSpan[0] + delta, n.valueSpan[1] + delta] as const
+          : undefined;
         this.nodes[i] = {
-          ...n, key: name, raw: n.raw.slice(0, s) + name + n.raw.slice(e), keySpan: [s, s + name.length],
+          ...n,
+          key: name,
+          raw: n.raw.slice(0, s) + name + n.raw.slice(e),
+          keySpan: [s, s + name.length],
           ...(valueSpan ? { valueSpan } : {}),
         };
       } else {

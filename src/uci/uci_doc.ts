@@ -148,7 +148,10 @@ export function applyStatement(options: Map<string, UciValue>, node: OptionNode)
  * first, `option x ''` is skipped, `list` after `option` makes a list.
  */
 export function sections(doc: UciDoc): UciSection[] {
-  const byName = new Map<string, { type: string; anonymous: boolean; options: Map<string, UciValue> }>();
+  const byName = new Map<
+    string,
+    { type: string; anonymous: boolean; options: Map<string, UciValue> }
+  >();
   let current: Map<string, UciValue> | null = null;
   for (const node of doc.nodes) {
     if (node.kind === "config") {

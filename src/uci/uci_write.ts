@@ -17,7 +17,12 @@ export function renderConfig(type: string, name?: string): string {
 }
 
 /** `<indent>option <key> '<value>'` (or `list`), without line ending. */
-export function renderOption(kind: "option" | "list", key: string, value: string, indent = "\t"): string {
+export function renderOption(
+  kind: "option" | "list",
+  key: string,
+  value: string,
+  indent = "\t",
+): string {
   return `${indent}${kind} ${key} ${quoteUci(value)}`;
 }
 

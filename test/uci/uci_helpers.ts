@@ -24,7 +24,9 @@ export function show(pkg: string, doc: UciDoc | string): string {
   for (const s of sections(d)) {
     out.push(`${pkg}.${s.name}=${s.type}`);
     for (const [k, v] of Object.entries(s.options)) {
-      out.push(`${pkg}.${s.name}.${k}=${typeof v === "string" ? quoteUci(v) : v.map(quoteUci).join(" ")}`);
+      out.push(
+        `${pkg}.${s.name}.${k}=${typeof v === "string" ? quoteUci(v) : v.map(quoteUci).join(" ")}`,
+      );
     }
   }
   return out.length === 0 ? "" : out.join("\n") + "\n";

@@ -8,7 +8,9 @@ describe("UCI syntax as libuci reads it", () => {
   const cases: [string, string, Record<string, string | string[]>][] = [
     ["bare words", "config t\n\toption a value\n", { a: "value" }],
     ["single quotes keep backslashes", "config t\n\toption a 'x\\y'\n", { a: "x\\y" }],
-    ["double quotes decode escapes", 'config t\n\toption a "say \\"hi\\" \\\\ \\n"\n', { a: 'say "hi" \\ n' }],
+    ["double quotes decode escapes", 'config t\n\toption a "say \\"hi\\" \\\\ \\n"\n', {
+      a: 'say "hi" \\ n',
+    }],
     ["the commit idiom for a quote", "config t\n\toption a 'it'\\''s'\n", { a: "it's" }],
     ["pieces join into one word", "config t\n\toption a x'y z'\"w\"\n", { a: "xy zw" }],
     ["escaped space in a bare word", "config t\n\toption a two\\ words\n", { a: "two words" }],
@@ -24,10 +26,17 @@ describe("UCI syntax as libuci reads it", () => {
     ["option after list replaces it", "config t\n\tlist a 1\n\toption a 2\n", { a: "2" }],
     ["empty list items are kept", "config t\n\tlist a ''\n", { a: [""] }],
     ["one-letter keywords", "c t\n\to a 1\n\tl b 2\n", { a: "1", b: ["2"] }],
-    ["statements after ;", "config t\n\toption a '1'; option b '2' ;list c '3'\n", { a: "1", b: "2", c: ["3"] }],
+    ["statements after ;", "config t\n\toption a '1'; option b '2' ;list c '3'\n", {
+      a: "1",
+      b: "2",
+      c: ["3"],
+    }],
     // libuci quirk: it decodes in place, so a ; right after a bare word ends the line
     ["a bare word before ; ends the line", "config t\n\toption a 1; option b 2\n", { a: "1" }],
-    ["an escaped bare word before ; does not", "config t\n\toption a x\\y; option b 2\n", { a: "xy", b: "2" }],
+    ["an escaped bare word before ; does not", "config t\n\toption a x\\y; option b 2\n", {
+      a: "xy",
+      b: "2",
+    }],
     ["CR before LF is blank", "config t\r\n\toption a 'x'\r\n", { a: "x" }],
     ["\\r inside quotes is kept", "config t\n\toption a 'x\r'\n", { a: "x\r" }],
   ];
@@ -39,7 +48,9 @@ describe("UCI syntax as libuci reads it", () => {
   }
 
   test("a named section given twice is one section", () => {
-    const s = sections(parseUci("config a 'x'\n\toption p 1\nconfig b\nconfig a 'x'\n\toption q 2\n"));
+    const s = sections(
+      parseUci("config a 'x'\n\toption p 1\nconfig b\nconfig a 'x'\n\toption q 2\n"),
+    );
     expect(s).toEqual([
       { type: "a", name: "x", anonymous: false, options: { p: "1", q: "2" } },
       { type: "b", name: "cfg02b607", anonymous: true, options: {} },
@@ -47,12 +58,16 @@ describe("UCI syntax as libuci reads it", () => {
   });
 
   test("anonymous names count every section and hash the type", () => {
-    const s = sections(parseUci("config interface 'loopback'\nconfig globals 'globals'\nconfig device\n"));
+    const s = sections(
+      parseUci("config interface 'loopback'\nconfig globals 'globals'\nconfig device\n"),
+    );
     expect(s.map((x) => x.name)).toEqual(["loopback", "globals", "cfg030f15"]);
   });
 
   test("the first package statement is recorded, later ones are ignored as uci_load does", () => {
-    const doc = parseUci("package network\n\nconfig interface 'lan'\npackage other\n\toption proto 'static'\n");
+    const doc = parseUci(
+      "package network\n\nconfig interface 'lan'\npackage other\n\toption proto 'static'\n",
+    );
     expect(doc.package).toBe("network");
     expect(sections(doc)[0]!.options).toEqual({ proto: "static" });
   });
@@ -68,7 +83,11 @@ describe("bad input throws ParseError with the line", () => {
   // libuci's `uci` command rejects each of these too
   const bad: [string, number, RegExp][] = [
     ["\toption proto 'static'\n", 1, /option "proto" appears before any config line/],
-    ["config interface 'lan'\n\n\toption proto 'static\n\toption x y\n", 3, /single quote opened here is never closed/],
+    [
+      "config interface 'lan'\n\n\toption proto 'static\n\toption x y\n",
+      3,
+      /single quote opened here is never closed/,
+    ],
     ['config t\n\toption a "x\n', 2, /double quote opened here is never closed/],
     ["config\n", 1, /"config" needs a section type/],
     ["config t\n\toption\n", 2, /"option" needs an option name/],

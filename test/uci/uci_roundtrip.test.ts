@@ -1,5 +1,12 @@
 import { describe, expect, test } from "vitest";
-import { applyChanges, parseUci, sections, writeUci, type UciChange, type UciDoc } from "../../src/uci/mod.ts";
+import {
+  applyChanges,
+  parseUci,
+  sections,
+  type UciChange,
+  type UciDoc,
+  writeUci,
+} from "../../src/uci/mod.ts";
 import { fixture, FIXTURES, show } from "./uci_helpers.ts";
 
 describe("round trip of real-shaped OpenWrt files", () => {
@@ -26,7 +33,9 @@ describe("documents built by edits look like `uci commit` output", () => {
   /** Rebuild a commit-style file from its sections with `add` changes only. */
   function rebuild(text: string): string {
     const changes: UciChange[] = sections(parseUci(text)).map((s) =>
-      s.anonymous ? { op: "add", type: s.type, values: s.options } : { op: "add", type: s.type, name: s.name, values: s.options }
+      s.anonymous
+        ? { op: "add", type: s.type, values: s.options }
+        : { op: "add", type: s.type, name: s.name, values: s.options }
     );
     const doc: UciDoc = applyChanges(parseUci(""), changes);
     return writeUci(doc);
