@@ -1,4 +1,5 @@
 import { LineSplitter } from "../daemon/control_protocol.ts";
+import type { Timer } from "../lib/timer.ts";
 
 /** A connection to punchd's control socket. */
 export class ControlClient {
@@ -45,7 +46,7 @@ export class ControlClient {
       }
       const left = deadline - Date.now();
       if (left <= 0) throw new Error(`No answer from punchd to "${method}" within ${timeoutMs / 1000} s`);
-      let timer: number | undefined;
+      let timer: Timer | undefined;
       const chunk = await Promise.race([
         this.reader.read(),
         new Promise<null>((res) => (timer = setTimeout(() => res(null), left))),

@@ -14,6 +14,7 @@ import { privateKeyFromRandom, publicKeyOf } from "../wg/keys.ts";
 import type { WgDesired } from "../wg/wg_desired.ts";
 import { tunnelAddressFor } from "../wg/tunnel_address.ts";
 import { interfacePublicKey, type PeerStatus, peerStatuses } from "./status.ts";
+import type { Timer } from "../lib/timer.ts";
 
 /** How often punchd re-checks that the live state matches the config. */
 export const RECONCILE_MS = 10_000;
@@ -66,7 +67,7 @@ export class Daemon {
   readonly now: () => number;
   readonly random: (n: number) => Uint8Array;
   private lock: Promise<unknown> = Promise.resolve();
-  private timer: number | undefined;
+  private timer: Timer | undefined;
   private wanWatch: { close(): void } | undefined;
   private lastWan: string | undefined;
   private wanListeners: ((wan: WanState) => void)[] = [];

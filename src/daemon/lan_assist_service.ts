@@ -15,6 +15,7 @@ import type { Handler } from "./handlers.ts";
 import { assistRemotes, type LanHostConfig, lanHostChanges, readLanHosts } from "./lan_hosts.ts";
 import type { NetcheckService } from "./netcheck_service.ts";
 import { checkName, Params } from "./params.ts";
+import type { Timer } from "../lib/timer.ts";
 
 /** How often the live rules are compared with the config. */
 export const RESYNC_MS = 30_000;
@@ -90,7 +91,7 @@ export class LanAssistService {
     });
   }
 
-  private timer: number | undefined;
+  private timer: Timer | undefined;
 
   async start(): Promise<void> {
     await this.applier.persist().catch(() => {});

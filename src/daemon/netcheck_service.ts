@@ -4,6 +4,7 @@ import { startStunServer, type StunServerHandle } from "../stun/stun_server_deno
 import { errorMessage } from "../lib/errors.ts";
 import { VERSION } from "../version.ts";
 import type { Daemon } from "./daemon.ts";
+import type { Timer } from "../lib/timer.ts";
 
 /** Re-check the router's situation this often even without a WAN change. */
 export const NETCHECK_EVERY_MS = 30 * 60_000;
@@ -17,7 +18,7 @@ export const NO_STUN = "none";
 export class NetcheckService {
   report: NetcheckReport | undefined;
   private running: Promise<NetcheckReport> | undefined;
-  private timer: number | undefined;
+  private timer: Timer | undefined;
   private stun: StunServerHandle | undefined;
   private listeners: ((r: NetcheckReport) => void)[] = [];
 

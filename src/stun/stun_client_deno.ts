@@ -5,6 +5,7 @@ import type { Endpoint } from "../lib/net.ts";
 import { type ClientAction, type RetransmitPolicy, StunClient } from "./stun_client.ts";
 import { encodeStun, type StunFields, type StunMessage } from "./stun_codec.ts";
 import { MAX_UDP_MESSAGE } from "./stun_constants.ts";
+import type { Timer } from "../lib/timer.ts";
 
 /** Outcome of one Binding transaction. */
 export type StunResult =
@@ -99,7 +100,7 @@ export class StunSocket {
         const wake = this.client.nextWakeAt();
         if (wake === null) break;
         this.recv ??= this.conn.receive(new Uint8Array(MAX_UDP_MESSAGE * 4));
-        let timer: number | undefined;
+        let timer: Timer | undefined;
         const tick = new Promise<null>((r) =>
           timer = setTimeout(() => r(null), Math.max(0, wake - performance.now()))
         );

@@ -11,6 +11,7 @@ import {
 import { Status, UBUS_DEFAULT_SOCKET } from "./constants.ts";
 import { UbusDeframer } from "./deframer.ts";
 import { ubusError } from "./errors.ts";
+import type { Timer } from "../lib/timer.ts";
 
 /** Options of `UbusClient.connect`. */
 export interface UbusClientOptions {
@@ -52,7 +53,7 @@ export class UbusClient {
   /** Connected, HELLO seen and listeners registered again: calls may go out. */
   private up = false;
   private readonly sleepers = new Set<() => void>();
-  private timer: number | undefined;
+  private timer: Timer | undefined;
   private writing: Promise<void> = Promise.resolve();
   private readyWaiters: Array<() => void> = [];
   private readonly subs: Subscription[] = [];
@@ -102,7 +103,7 @@ export class UbusClient {
     this.core = core;
     this.conn = conn;
     void this.readLoop(conn, core);
-    let t: number | undefined;
+    let t: Timer | undefined;
     const id = await Promise.race([
       core.hello(),
       new Promise<never>((_, rej) => {

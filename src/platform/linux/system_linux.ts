@@ -1,6 +1,7 @@
 import { readLanWan } from "../../uci/mod.ts";
 import { exec } from "../exec_deno.ts";
 import type { ConfigBackend, ExecResult, SystemBackend, WanState } from "../types.ts";
+import type { Timer } from "../../lib/timer.ts";
 
 interface AddrInfo {
   family: string;
@@ -48,7 +49,7 @@ export class LinuxSystem implements SystemBackend {
   }
 
   watchWan(onChange: () => void): { close(): void } {
-    let timer: number | undefined;
+    let timer: Timer | undefined;
     let closed = false;
     let child: Deno.ChildProcess | undefined;
     try {

@@ -8,6 +8,7 @@ import { type AclGroups, Sessions, type TestUser } from "./session.ts";
 import { UciObject } from "./uci.ts";
 import { sections } from "../../../src/uci/uci_doc.ts";
 import { type ConfigFiles, UciStore } from "./uci_store.ts";
+import type { Timer } from "../../../src/lib/timer.ts";
 
 /** Options of `startUbusDouble`. */
 export interface UbusDoubleOptions {
@@ -77,7 +78,7 @@ const DEFAULT_ACLS: AclGroups = {
 export function startUbusDouble(opts: UbusDoubleOptions): Promise<UbusDouble> {
   const secondMs = opts.secondMs ?? 1000;
   const broker = new Broker();
-  const timers = new Set<number>();
+  const timers = new Set<Timer>();
   const configChanges: string[] = [];
   const now = () => Date.now();
   const rpcd = broker.connect(null);
