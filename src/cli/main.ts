@@ -5,6 +5,7 @@ import { ControlClient } from "./control_client_deno.ts";
 import { type Command, JSON_FLAG, need, onePositional, out } from "./command.ts";
 import { formatPeers, formatStatus } from "./format.ts";
 import { LAN_COMMANDS } from "./lan_commands.ts";
+import { PEERING_COMMANDS } from "./peering_commands.ts";
 import { formatNetcheck, type NetcheckReport } from "../nat/netcheck_report.ts";
 
 /** The subcommand table; `punchctl --help` is generated from it. */
@@ -74,7 +75,7 @@ export const CORE_COMMANDS: readonly Command[] = [
 ];
 
 /** Every subcommand, in help order. */
-export const COMMANDS: readonly Command[] = [...CORE_COMMANDS, ...LAN_COMMANDS];
+export const COMMANDS: readonly Command[] = [...CORE_COMMANDS, ...PEERING_COMMANDS, ...LAN_COMMANDS];
 
 export const PUNCHCTL_HELP = `punchctl ${VERSION} — control Punch (direct WireGuard between homes)
 

@@ -10,6 +10,7 @@ import { NetcheckService } from "./netcheck_service.ts";
 import { netcheckHandler } from "./netcheck_handler.ts";
 import { WebServer } from "./web_server_deno.ts";
 import { LanAssistService } from "./lan_assist_service.ts";
+import { PeeringService } from "./peering/mod.ts";
 
 export const PUNCHD_HELP = `punchd ${VERSION} — Punch daemon: direct WireGuard between homes
 
@@ -76,7 +77,8 @@ export async function punchdMain(argv: string[]): Promise<number> {
   daemon.addStatus("netcheck", () => netcheck.report);
   const lan = new LanAssistService(daemon, netcheck);
   daemon.addStatus("lanHosts", () => lan.list());
-  const dispatch = makeDispatch(daemon, [netcheckHandler(netcheck), ...lan.handlers()]);
+  const peering = new PeeringService(daemon, netcheck);
+  const dispatch = makeDispatch(daemon, [netcheckHandler(netcheck), ...lan.handlers(), ...peering.handlers()]);
   const server = new ControlServer(socket, dispatch);
   const web = new WebServer(daemon, dispatch);
   try {
@@ -91,6 +93,7 @@ export async function punchdMain(argv: string[]): Promise<number> {
   daemon.start();
   await netcheck.start();
   await lan.start();
+  await peering.start();
   await web.start();
   log(`ready on ${socket} (platform ${platform.name})`);
   const stop = Promise.withResolvers<void>();
@@ -102,6 +105,7 @@ export async function punchdMain(argv: string[]): Promise<number> {
   await server.close();
   await web.stop();
   lan.stop();
+  await peering.stop();
   await netcheck.stop();
   await daemon.stop();
   await platform.close();

@@ -36,10 +36,12 @@ import {
   StateWriter,
 } from "./identity_store_deno.ts";
 import { upsertPeer } from "./peer_apply.ts";
-import type { PairedPeer, PeeringState } from "./peering_state.ts";
+import { emptyState, type PairedPeer, type PeeringState } from "./peering_state.ts";
 
 /** Our card goes to every peer this often even without a change (a peer may have restarted). */
 export const REFRESH_PUSH_MS = 5 * 60_000;
+/** How often the control port's WAN rule is re-checked. */
+export const FIREWALL_RECHECK_MS = 30_000;
 /** Card bundles per second taken from outside the tunnel (signature checks cost CPU). */
 export const WAN_BUNDLES_PER_S = 20;
 
@@ -63,12 +65,28 @@ export class PeeringService implements PairingHost {
   private timers = new Set<number>();
   private queue: Promise<unknown> = Promise.resolve();
   private refreshTimer: number | undefined;
+  private firewallTimer: number | undefined;
   private wanBudget = { second: 0, used: 0 };
+  private problem: string | undefined = "not started";
+  private readonly started = Promise.withResolvers<void>();
 
   constructor(readonly d: Daemon, readonly netcheck: NetcheckService) {}
 
   /** Load keys and state, open the control port, and start keeping our card current. */
   async start(): Promise<void> {
+    try {
+      await this.startInner();
+      this.problem = undefined;
+    } catch (e) {
+      // punchd keeps running its tunnels; the peering methods say why they are unavailable.
+      this.problem = errorMessage(e);
+      this.d.log(`peering is off: ${this.problem}`);
+    } finally {
+      this.started.resolve();
+    }
+  }
+
+  private async startInner(): Promise<void> {
     const d = this.d;
     const paths = peeringPaths(d.platform.root);
     const { model } = await d.model();
@@ -80,13 +98,17 @@ export class PeeringService implements PairingHost {
     this.state = await loadState(paths.state, d.log);
     this.writer = new StateWriter(paths.state);
     this.writer.seen(this.state);
-    this.invites = InviteStore.fromJSON(this.state.invites);
-    this.cards = CardStore.fromJSON(
-      this.state.cards,
-      this.b64(this.keys.signPublicKey),
-      interfacePublicKey(model),
-      d.now(),
-    );
+    const self = [this.b64(this.keys.signPublicKey), interfacePublicKey(model)] as const;
+    try {
+      this.invites = InviteStore.fromJSON(this.state.invites);
+      this.cards = CardStore.fromJSON(this.state.cards, ...self, d.now());
+    } catch (e) {
+      d.log(`Cannot read the peering state (${errorMessage(e)}); starting empty`);
+      await Deno.rename(paths.state, `${paths.state}.bad`).catch(() => {});
+      this.state = emptyState();
+      this.invites = new InviteStore();
+      this.cards = new CardStore(...self);
+    }
     const main = (await d.platform.config.load("punch")).find((s) => s.type === "punch");
     const cp = Number(main?.options["control_port"] ?? DEFAULT_CONTROL_PORT);
     this.controlPort = Number.isInteger(cp) && cp > 0 && cp < 65536 ? cp : DEFAULT_CONTROL_PORT;
@@ -95,8 +117,6 @@ export class PeeringService implements PairingHost {
     this.port = new ControlPort(this.controlPort, (m) => this.onDatagram(m), d.log);
     this.port.start();
     await d.platform.firewall.allowWanUdp("control", this.controlPort);
-    const lanDevice = readLanWan(await d.network()).lanDevice ?? null;
-    await d.platform.firewall.allowTunnel?.(model.name, lanDevice);
     await this.serial(() => this.refreshCard());
     d.onWanChange(() => void this.endpointsMayHaveChanged("WAN address changed"));
     this.netcheck.onReport(() => void this.endpointsMayHaveChanged("netcheck report"));
@@ -107,12 +127,18 @@ export class PeeringService implements PairingHost {
       cards: this.cards.list().length,
     }));
     this.refreshTimer = setInterval(() => this.pushAll([0]), REFRESH_PUSH_MS);
+    // Like the WireGuard port in reconcile: a firewall reload that dropped the rule is healed.
+    this.firewallTimer = setInterval(
+      () => void d.platform.firewall.allowWanUdp("control", this.controlPort).catch(() => {}),
+      FIREWALL_RECHECK_MS,
+    );
     this.pushAll([0, 2000]);
     d.log(`peering on UDP port ${this.controlPort} (card seq ${this.own?.card.seq})`);
   }
 
   async stop(): Promise<void> {
     clearInterval(this.refreshTimer);
+    clearInterval(this.firewallTimer);
     for (const t of this.timers) clearTimeout(t);
     await this.queue.catch(() => {});
     await this.port?.close();
@@ -120,6 +146,19 @@ export class PeeringService implements PairingHost {
 
   /** Control methods: invite.create, invite.join, invite.accept, cards.list. */
   handlers(): Handler[] {
+    return this.table().map((h) => ({
+      ...h,
+      run: async (d, p) => {
+        await this.started.promise; // a call may arrive while start() is still running
+        if (this.problem !== undefined) {
+          throw new Error(`Peering is not running: ${this.problem}; see punchd's log`);
+        }
+        return await h.run(d, p);
+      },
+    }));
+  }
+
+  private table(): Handler[] {
     return [
       {
         name: "invite.create",
