@@ -17,8 +17,12 @@ export const PUNCHD_HELP = `punchd ${VERSION} — Punch daemon: direct WireGuard
 Usage: punchd [--platform openwrt|linux] [--root DIR] [--socket PATH]
 
 Keeps the WireGuard interface named in /etc/config/punch (default wg0) in step with the UCI
-network config, creates it on first start (new key, listen port, tunnel address), admits its
-listen port on WAN, and answers punchctl and the web UI on a control socket.
+network config, creating it on first start (new key, listen port, tunnel address); admits its
+listen port on WAN and puts it in its own firewall zone with forwarding to and from lan; finds
+the public endpoint and NAT type (STUN, re-checked on WAN changes); pairs with other routers
+(invites, signed peer cards pushed when the WAN address changes, control port 51821); keeps
+pinholes for LAN hosts that run WireGuard; serves the web UI on the LAN address (port 8451) and
+answers punchctl on a control socket (mode 0600, token in <socket>.token).
 
 Options:
   --platform P   openwrt (default where /etc/openwrt_release exists) or linux
@@ -27,7 +31,8 @@ Options:
   --help         show this text
   --version      print the version
 
-Private keys stay in the network config (mode 0600) and are never logged.`;
+Signals: SIGHUP re-reads the config now; SIGTERM stops. Private keys stay in 0600 files and are
+never logged.`;
 
 const FLAGS = {
   platform: { type: "string" },
