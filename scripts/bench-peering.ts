@@ -26,9 +26,6 @@ if (!(Number.isInteger(runs) && runs >= 1 && runs <= 5) || !(boundMs > 0 && boun
   Deno.exit(2);
 }
 const JOINERS = ["b", "c", "d", "e", "f"].slice(0, runs);
-// Dev hook: another punchd/punchctl than bin/ (unset normally).
-const PUNCHD = Deno.env.get("PE_PUNCHD");
-const PUNCHCTL = Deno.env.get("PE_PUNCHCTL");
 
 function median(xs: number[]): number | null {
   if (xs.length === 0) return null;
@@ -40,9 +37,7 @@ function median(xs: number[]): number | null {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function ctl(lab: Lab, id: string, argv: string[]): Promise<string> {
-  const r = PUNCHCTL
-    ? await lab.exec(id, [PUNCHCTL, "--socket", lab.socketPath(id), ...argv], { timeoutMs: 60_000 })
-    : await lab.punchctl(id, argv);
+  const r = await lab.punchctl(id, argv);
   if (r.code !== 0) throw new Error(`punchctl ${argv.join(" ")} on ${id}: ${r.stderr}`);
   return r.stdout;
 }
@@ -80,18 +75,28 @@ async function status(lab: Lab, id: string): Promise<{ publicKey: string; addres
 const ids = ["a", ...JOINERS, "n", "m"];
 const lab = await labUp({ name: "peb", routers: ids.map((id) => ({ id })) });
 const joinMs: (number | null)[] = [],
+  cmdMs: (number | null)[] = [],
+  bareMs: (number | null)[] = [],
   punchMs: (number | null)[] = [],
   naiveMs: (number | null)[] = [];
 try {
-  for (const id of ids) await lab.startPunchd(id, [], PUNCHD ? { program: PUNCHD } : {});
+  for (const id of ids) await lab.startPunchd(id);
 
   for (const j of JOINERS) {
     const token =
       (JSON.parse(await ctl(lab, "a", ["invite", "--json"])) as { token: string }).token;
+    const tb = Date.now();
+    await ctl(lab, j, ["cards"]); // a punchctl round trip alone, for scale
+    bareMs.push(Date.now() - tb);
     const t0 = Date.now();
     await ctl(lab, j, ["join", token]);
+    cmdMs.push(Date.now() - t0);
     joinMs.push(await until(t0, () => handshakes(lab, j)));
-    console.log(`join ${j}: first handshake after ${joinMs.at(-1)} ms`);
+    console.log(
+      `join ${j}: punchctl done after ${cmdMs.at(-1)} ms, first handshake after ${
+        joinMs.at(-1)
+      } ms`,
+    );
   }
 
   // Naive: static endpoints by hand, no peering.
@@ -146,6 +151,8 @@ const show = (xs: (number | null)[]) => {
     boundMs / 1000
   } s; samples ${xs.join(", ")})`;
 };
-console.log(`\njoin → first handshake:            ${show(joinMs)}`);
+console.log(`\npunchctl cards (process + call):   ${show(bareMs)}`);
+console.log(`punchctl join (whole command):     ${show(cmdMs)}`);
+console.log(`join → first handshake:            ${show(joinMs)}`);
 console.log(`recovery after WAN change, Punch:  ${show(punchMs)}`);
 console.log(`recovery after WAN change, naive:  ${show(naiveMs)}`);

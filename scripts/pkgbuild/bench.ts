@@ -15,7 +15,8 @@ Reports, for the packages in DIR (default dist/, built first when missing):
   cold start: x86_64 punchd from spawn to its control socket, with an empty DENO_DIR (N runs),
   and warm start (code cache kept);
   idle memory of punchd after SECONDS (default 10): VmRSS, RssAnon, RssFile, RssShmem, threads.
---v8-flags replaces punchd's V8 flags in the wrapper for comparison (\`none\` = V8 defaults).
+--v8-flags replaces punchd's V8 flags in the wrapper for comparison (\`none\` = V8 defaults);
+--env K=V exports a variable in the wrapper (e.g. MALLOC_ARENA_MAX=2).
 Needs root (chroot, unshare, mknod).`;
 
 const PKG_VERSION = `${VERSION}-r1`;
@@ -107,6 +108,14 @@ async function main(argv: string[]): Promise<number> {
     await Deno.writeTextFile(
       w,
       v8 === "none" ? text : text.replace(" -A ", ` -A --v8-flags=${v8} `),
+    );
+  }
+  const env = arg(argv, "--env", "");
+  if (env !== "") {
+    const w = `${root}/usr/bin/punchd`;
+    await Deno.writeTextFile(
+      w,
+      (await Deno.readTextFile(w)).replace(/^exec /m, `export ${env}\nexec `),
     );
   }
   await Deno.mkdir(`${root}/tmp/r/etc/config`, { recursive: true });

@@ -2,8 +2,6 @@ import { errorMessage } from "../../lib/errors.ts";
 
 /** Largest datagram read on the control port (join messages and card bundles are ≤ 8 KiB). */
 export const MAX_DATAGRAM = 8192;
-/** Default UDP port for join requests and card exchange (`option control_port`). */
-export const DEFAULT_CONTROL_PORT = 51821;
 
 export interface Datagram {
   bytes: Uint8Array;

@@ -137,13 +137,17 @@ export async function joinFlow(s: PairingHost, p: Params): Promise<unknown> {
         );
         await s.recordPaired(out.inviter.card, invite.controlPort);
         await s.applyCard(out.inviter.card, allowOverlap, localName);
-        for (const c of others) {
-          await s.applyCard(c.card, true).catch((e) => s.d.log(errorMessage(e)));
-        }
         await s.refreshCard();
         await s.save();
         await s.d.reconcile();
         s.pushAll(PUSH_RETRY_MS.slice(0, 3));
+        // The other members (peer exchange) follow without holding up the answer.
+        void s.serial(async () => {
+          for (const c of others) {
+            await s.applyCard(c.card, true).catch((e) => s.d.log(errorMessage(e)));
+          }
+          if (others.length > 0) await s.d.reconcile();
+        }).catch((e) => s.d.log(`Cannot add the other members: ${errorMessage(e)}`));
         return {
           peer: peerView(out.inviter.card, localName),
           mesh: others.map((c) => c.card.name),

@@ -28,7 +28,8 @@ import {
 } from "./pairing_flows.ts";
 import { cardsView } from "./cards_view.ts";
 import { isTunnelSource, packBundles, pushTargets } from "./card_push.ts";
-import { ControlPort, type Datagram, DEFAULT_CONTROL_PORT } from "./control_port_deno.ts";
+import { ControlPort, type Datagram } from "./control_port_deno.ts";
+import { DEFAULT_CONTROL_PORT, readPeeringOptions } from "./peering_options.ts";
 import {
   loadOrCreateSignSeed,
   loadState,
@@ -109,11 +110,9 @@ export class PeeringService implements PairingHost {
       this.invites = new InviteStore();
       this.cards = new CardStore(...self);
     }
-    const main = (await d.platform.config.load("punch")).find((s) => s.type === "punch");
-    const cp = Number(main?.options["control_port"] ?? DEFAULT_CONTROL_PORT);
-    this.controlPort = Number.isInteger(cp) && cp > 0 && cp < 65536 ? cp : DEFAULT_CONTROL_PORT;
-    const dns = main?.options["dns_name"];
-    if (typeof dns === "string" && dns !== "") this.dnsName = dns;
+    const opts = readPeeringOptions(await d.platform.config.load("punch"));
+    this.controlPort = opts.controlPort;
+    this.dnsName = opts.dnsName;
     this.port = new ControlPort(this.controlPort, (m) => this.onDatagram(m), d.log);
     this.port.start();
     await d.platform.firewall.allowWanUdp("control", this.controlPort);
@@ -337,7 +336,9 @@ export class PeeringService implements PairingHost {
     this.cards.pin(joiner.signPublicKey, now);
     this.cards.offer(h.joiner, now);
     await this.recordPaired(joiner, undefined);
-    await this.applyCard(joiner, true);
+    await this.applyCard(joiner, true).catch((e) =>
+      this.d.log(`Cannot add "${joiner.name}" as a peer: ${errorMessage(e)}`)
+    );
     await this.refreshCard();
     await this.save();
     await this.d.reconcile();
@@ -372,7 +373,11 @@ export class PeeringService implements PairingHost {
           c.card.endpoints.join(", ") || "no public endpoint"
         }`,
       );
-      changed = (await this.applyCard(c.card, true)) || changed;
+      try {
+        changed = (await this.applyCard(c.card, true)) || changed;
+      } catch (e) {
+        this.d.log(`Cannot add "${c.card.name}" as a peer: ${errorMessage(e)}`);
+      }
     }
     if (changed) await this.d.reconcile();
     this.sendBundles(m.host, m.port); // the sender may lack ours (newly paired, or restarted)

@@ -8,6 +8,7 @@ import {
 import { cardsView } from "../../../src/daemon/peering/cards_view.ts";
 import { emptyState, stateFromJSON } from "../../../src/daemon/peering/peering_state.ts";
 import { decodeCardBundle } from "../../../src/peer/mod.ts";
+import { readPeeringOptions } from "../../../src/daemon/peering/peering_options.ts";
 import { makeRouter } from "../../peer/fixtures.ts";
 
 const own = makeRouter("own");
@@ -86,5 +87,20 @@ describe("cards view and state", () => {
     expect(() => stateFromJSON({ version: 1, seq: 1, invites: [], paired: [{}] })).toThrow(
       /lacks its keys/,
     );
+  });
+});
+
+describe("peering options", () => {
+  const punch = (options: Record<string, string>) => [
+    { type: "punch", name: "main", anonymous: false, options },
+  ];
+  test("control port and DNS name from the punch section, with safe defaults", () => {
+    expect(readPeeringOptions([])).toEqual({ controlPort: 51821 });
+    expect(readPeeringOptions(punch({ control_port: "6000", dns_name: "home.example.org" })))
+      .toEqual({ controlPort: 6000, dnsName: "home.example.org" });
+    for (const bad of ["0", "70000", "x", "-1"]) {
+      expect(readPeeringOptions(punch({ control_port: bad })).controlPort, bad).toBe(51821);
+    }
+    expect(readPeeringOptions(punch({ dns_name: "bad name!" }))).toEqual({ controlPort: 51821 });
   });
 });
