@@ -194,6 +194,17 @@ export class Daemon {
     this.warningSources.push(fn);
   }
 
+  private peerRemovedListeners: ((publicKey: string) => Promise<void>)[] = [];
+
+  /** Register a callback for `peer.remove` (peering stops trusting that router's cards). */
+  onPeerRemoved(fn: (publicKey: string) => Promise<void>): void {
+    this.peerRemovedListeners.push(fn);
+  }
+
+  async peerRemoved(publicKey: string): Promise<void> {
+    for (const fn of this.peerRemovedListeners) await fn(publicKey).catch((e) => this.log(errorMessage(e)));
+  }
+
   /** Register a callback for WAN address changes (used by netcheck and peer cards). */
   onWanChange(fn: (wan: WanState) => void): void {
     this.wanListeners.push(fn);

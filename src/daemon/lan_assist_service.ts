@@ -15,6 +15,7 @@ import type { Handler } from "./handlers.ts";
 import { assistRemotes, type LanHostConfig, lanHostChanges, readLanHosts } from "./lan_hosts.ts";
 import type { NetcheckService } from "./netcheck_service.ts";
 import { checkName, Params } from "./params.ts";
+import { readPeeringOptions } from "./peering/mod.ts";
 import type { Timer } from "../lib/timer.ts";
 
 /** How often the live rules are compared with the config. */
@@ -48,9 +49,14 @@ export class LanAssistService {
 
   /** Remote endpoints learned from peer cards (their LAN hosts' public endpoints). */
   setCardRemotes(list: Endpoint[]): void {
+    const key = (l: Endpoint[]) => l.map(formatEndpoint).sort().join(",");
+    if (key(list) === key(this.cardRemotes)) return;
     this.cardRemotes = list;
     void this.sync().catch(() => {});
   }
+
+  /** Called after a LAN host is added or removed (peering re-signs our card). */
+  onHostsChanged: (() => void) | undefined;
 
   private async hosts(): Promise<LanHostConfig[]> {
     return readLanHosts(await this.d.platform.config.load("punch"), this.problems);
@@ -64,7 +70,8 @@ export class LanAssistService {
       wanAddress: wan,
       hosts,
       remotes: assistRemotes(hosts, this.cardRemotes),
-      reservedPorts: [cfg.listenPort, cfg.stunPort, 51821].filter((p) => p > 0),
+      reservedPorts: [cfg.listenPort, cfg.stunPort, readPeeringOptions(await this.d.platform.config.load("punch")).controlPort]
+        .filter((p) => p > 0),
     };
   }
 
@@ -149,6 +156,7 @@ export class LanAssistService {
       await this.d.platform.config.commit("punch", lanHostChanges(sections, host));
     });
     await this.sync();
+    this.onHostsChanged?.();
     return (await this.list()).find((h) => h.name === name)!;
   }
 
@@ -162,6 +170,7 @@ export class LanAssistService {
       await this.d.platform.config.commit("punch", [{ op: "delete", section: name }]);
     });
     await this.sync();
+    this.onHostsChanged?.();
     return { name };
   }
 

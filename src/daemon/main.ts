@@ -83,6 +83,9 @@ export async function punchdMain(argv: string[]): Promise<number> {
   const lan = new LanAssistService(daemon, netcheck);
   daemon.addStatus("lanHosts", () => lan.list());
   const peering = new PeeringService(daemon, netcheck);
+  peering.setLanBridge({ endpoints: () => lan.publicEndpoints(), remotes: (l) => lan.setCardRemotes(l) });
+  lan.onHostsChanged = () => peering.lanHostsChanged();
+  daemon.onPeerRemoved((key) => peering.forget(key));
   const dispatch = makeDispatch(daemon, [netcheckHandler(netcheck), ...lan.handlers(), ...peering.handlers()]);
   const server = new ControlServer(socket, dispatch);
   const web = new WebServer(daemon, dispatch);

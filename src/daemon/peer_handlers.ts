@@ -86,6 +86,7 @@ export async function peerRemove(d: Daemon, raw: Record<string, unknown>): Promi
     );
     return peer.publicKey;
   });
+  await d.peerRemoved(removed);
   await d.reconcile();
   return { publicKey: removed };
 }

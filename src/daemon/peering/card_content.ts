@@ -34,6 +34,8 @@ export interface CardInputs {
   tunnelAddresses: readonly string[];
   lanSubnets: readonly string[];
   introduces: readonly Introduction[];
+  /** Our LAN hosts' public endpoints (LAN assist), so peers open pinholes for them. */
+  lanHosts?: readonly { name: string; publicEndpoint: string }[];
 }
 
 /**
@@ -66,6 +68,7 @@ export function cardBody(i: CardInputs): Omit<PeerCard, "seq" | "issuedAt"> {
     tunnelAddresses: [...i.tunnelAddresses].slice(0, MAX_LIST),
     lanSubnets: [...i.lanSubnets].slice(0, MAX_LIST),
     introduces: [...i.introduces].slice(0, MAX_LIST),
+    ...(i.lanHosts?.length ? { lanHosts: [...i.lanHosts].slice(0, MAX_LIST) } : {}),
   };
 }
 
@@ -80,6 +83,7 @@ export function sameBody(a: Omit<PeerCard, "seq" | "issuedAt">, b: PeerCard): bo
       c.tunnelAddresses,
       c.lanSubnets,
       c.introduces ?? [],
+      c.lanHosts ?? [],
     ]);
   return key(a) === key(b);
 }

@@ -1,5 +1,6 @@
 import { finishJoin, type JoinFinished, type JoinState } from "../../peer/mod.ts";
 import type { Datagram } from "./control_port_deno.ts";
+import type { Timer } from "../../lib/timer.ts";
 
 /** Default time `invite.join` waits for the inviter before falling back to a reply token. */
 export const JOIN_WAIT_MS = 6000;
@@ -29,7 +30,7 @@ export function runJoin(
   waitMs = JOIN_WAIT_MS,
 ): Promise<JoinOutcome> {
   return new Promise((resolve) => {
-    const timers: number[] = [];
+    const timers: Timer[] = [];
     const invalid: string[] = [];
     let rejected: Extract<JoinFinished, { kind: "rejected" }> | undefined;
     let done = false;

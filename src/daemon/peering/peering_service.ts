@@ -38,6 +38,8 @@ import {
 } from "./identity_store_deno.ts";
 import { upsertPeer } from "./peer_apply.ts";
 import { emptyState, type PairedPeer, type PeeringState } from "./peering_state.ts";
+import type { Timer } from "../../lib/timer.ts";
+import { type LanBridge, remoteLanHosts } from "./lan_bridge.ts";
 
 /** Our card goes to every peer this often even without a change (a peer may have restarted). */
 export const REFRESH_PUSH_MS = 5 * 60_000;
@@ -63,10 +65,10 @@ export class PeeringService implements PairingHost {
   private port: ControlPort | undefined;
   private dnsName: string | undefined;
   private listeners = new Set<(m: Datagram) => boolean>();
-  private timers = new Set<number>();
+  private timers = new Set<Timer>();
   private queue: Promise<unknown> = Promise.resolve();
-  private refreshTimer: number | undefined;
-  private firewallTimer: number | undefined;
+  private refreshTimer: Timer | undefined;
+  private firewallTimer: Timer | undefined;
   private wanBudget = { second: 0, used: 0 };
   private problem: string | undefined = "not started";
   private readonly started = Promise.withResolvers<void>();
@@ -204,6 +206,7 @@ export class PeeringService implements PairingHost {
       ...(this.dnsName !== undefined ? { dnsName: this.dnsName } : {}),
       tunnelAddresses: model.addresses,
       lanSubnets: readLanWan(await d.network()).lan.map((c) => `${c.address}/${c.prefix}`),
+      lanHosts: (await this.lanBridge?.endpoints()) ?? [],
       introduces: this.state.paired.map((p) => ({
         wgPublicKey: p.wgPublicKey,
         signPublicKey: p.signPublicKey,
@@ -241,6 +244,34 @@ export class PeeringService implements PairingHost {
     this.state.invites = this.invites.toJSON();
     this.state.cards = this.cards.toJSON();
     await this.writer.save(this.state);
+    this.lanBridge?.remotes(remoteLanHosts(this.cards.list().map((c) => c.card), this.own?.card.wgPublicKey));
+  }
+
+  private lanBridge: LanBridge | undefined;
+
+  /** Connect LAN assist: our hosts' endpoints go into our card, peers' hosts become pinholes. */
+  setLanBridge(b: LanBridge): void {
+    this.lanBridge = b;
+  }
+
+  /** Our LAN hosts changed: re-sign and push the card. */
+  lanHostsChanged(): void {
+    void this.endpointsMayHaveChanged("LAN hosts changed");
+  }
+
+  /** `peer.remove` of a paired router: stop trusting its cards so it does not come back. */
+  forget(wgPublicKey: string): Promise<void> {
+    return this.serial(async () => {
+      const p = this.state.paired.find((x) => x.wgPublicKey === wgPublicKey);
+      const card = this.cards.list().find((c) => c.card.wgPublicKey === wgPublicKey);
+      const sign = p?.signPublicKey ?? card?.card.signPublicKey;
+      if (sign === undefined) return;
+      this.cards.unpin(sign);
+      this.state.paired = this.state.paired.filter((x) => x.wgPublicKey !== wgPublicKey);
+      await this.save();
+      await this.refreshCard();
+      this.d.log(`forgot peer ${wgPublicKey.slice(0, 8)}…: its cards are no longer trusted`);
+    });
   }
 
   /** Serialise peering state changes (datagrams, control calls, WAN events). */
