@@ -1,6 +1,7 @@
 /**
  * The README demo: two home routers, each behind its own NAT, run punchd; they are paired with
- * punchctl only, the WireGuard tunnel comes up through both NATs and a ping crosses it.
+ * `punchctl invite` / `join` (and `accept` when the inviter cannot be reached), the WireGuard
+ * tunnel comes up through both NATs and pings cross it, router to router and LAN to LAN.
  * Usage: scripts/demo [--keep] [--name N]
  */
 import { type Lab, labUp, waitFor } from "../test/lab/lab.ts";
@@ -13,7 +14,8 @@ if (args.includes("--help")) {
   console.log(`Usage: scripts/demo [--keep] [--name N]
 
 Builds the lab (two routers behind NATs, OpenWrt-style fw4 firewalls), starts punchd on both,
-pairs them with punchctl, waits for the WireGuard handshake and pings across the tunnel.
+pairs them with punchctl invite/join, waits for the WireGuard handshake and pings across the
+tunnel, router to router and LAN host to LAN host.
   --keep    leave the lab running (then: scripts/lab status --name N, scripts/lab down --name N)
   --name N  lab name, prefix of every namespace (default "punch")`);
   Deno.exit(0);
@@ -27,6 +29,14 @@ async function ctl(lab: Lab, id: string, ...argv: string[]): Promise<string> {
   console.log(`[router ${id}] $ punchctl ${argv.join(" ")}`);
   if (r.code !== 0) throw new Error(`punchctl ${argv.join(" ")} on router ${id} failed: ${r.stderr.trim()}`);
   if (r.stdout.trim()) console.log(r.stdout.trimEnd().replace(/^/gm, "    "));
+  return r.stdout;
+}
+
+/** Run punchctl and show only the command (for --json output the demo summarises itself). */
+async function quiet(lab: Lab, id: string, ...argv: string[]): Promise<string> {
+  console.log(`[router ${id}] $ punchctl ${argv.join(" ")}`);
+  const r = await lab.punchctl(id, argv);
+  if (r.code !== 0) throw new Error(`punchctl ${argv.join(" ")} on router ${id} failed: ${r.stderr.trim()}`);
   return r.stdout;
 }
 
@@ -51,27 +61,35 @@ try {
   step("Starting punchd on both routers (first start creates wg0 in /etc/config/network)");
   await Promise.all([lab.startPunchd("a"), lab.startPunchd("b")]);
   const st = async (id: string) => JSON.parse(await (await lab!.punchctl(id, ["status", "--json"])).stdout);
-  const [a, b] = [await st("a"), await st("b")];
+  const b = await st("b");
 
   step("Netcheck on router a (STUN against the lab's coturn at 203.0.113.3/.4)");
   await ctl(lab, "a", "netcheck");
 
-  step("Pairing: each router learns the other's key and public endpoint through punchctl");
+  step("Pairing with an invite: router a makes a token, router b joins with it");
   const tPair = performance.now();
-  await ctl(lab, "a", "peer", "add", "--name", "b", "--public-key", b.publicKey,
-    "--endpoint", `${lab.publicAddress("b")}:51820`, "--allowed-ips", `${b.addresses[0].split("/")[0]}/32`);
-  await ctl(lab, "b", "peer", "add", "--name", "a", "--public-key", a.publicKey,
-    "--endpoint", `${lab.publicAddress("a")}:51820`, "--allowed-ips", `${a.addresses[0].split("/")[0]}/32`);
+  const inv = JSON.parse(await quiet(lab, "a", "invite", "--expires", "1h", "--json"));
+  console.log(`    token (${inv.token.length} characters): ${inv.token}`);
+  const join = JSON.parse(await quiet(lab, "b", "join", inv.token, "--json"));
+  if (join.reply) {
+    console.log("    router a sits behind a NAT that filters unsolicited traffic: carrying the reply back");
+    await ctl(lab, "a", "accept", join.reply);
+  }
 
   step("Waiting for the WireGuard handshake through both NATs");
   const up = await waitFor(async () => (await st("a")).peers[0]?.state === "connected", 30_000, 100);
   if (!up) throw new Error("No handshake within 30 s: see the punchd logs in " + lab.dir + "/logs");
-  console.log(`    handshake ${((performance.now() - tPair) / 1000).toFixed(2)} s after the first peer add`);
+  console.log(`    handshake ${((performance.now() - tPair) / 1000).toFixed(2)} s after "punchctl invite"`);
 
   step("Ping from router a to router b through the tunnel");
   const ping = await lab.exec("a", ["ping", "-c", "3", "-i", "0.2", "-W", "2", b.addresses[0].split("/")[0]]);
   console.log(ping.stdout.trimEnd().replace(/^/gm, "    "));
   if (ping.code !== 0) throw new Error("Ping through the tunnel failed");
+
+  step("Site to site: LAN host a1 (192.168.1.10) pings LAN host b1 (192.168.2.10)");
+  const ping2 = await lab.exec("a1", ["ping", "-c", "3", "-i", "0.2", "-W", "2", lab.hostAddress("b1")]);
+  console.log(ping2.stdout.trimEnd().replace(/^/gm, "    "));
+  if (ping2.code !== 0) throw new Error("Site-to-site ping failed");
 
   step("Status on both routers");
   await ctl(lab, "a", "status");
