@@ -82,6 +82,7 @@ export async function punchdMain(argv: string[]): Promise<number> {
   daemon.addStatus("netcheck", () => netcheck.report);
   const lan = new LanAssistService(daemon, netcheck);
   daemon.addStatus("lanHosts", () => lan.list());
+  daemon.addStatus("memory", () => Deno.memoryUsage());
   const peering = new PeeringService(daemon, netcheck);
   peering.setLanBridge({ endpoints: () => lan.publicEndpoints(), remotes: (l) => lan.setCardRemotes(l) });
   lan.onHostsChanged = () => peering.lanHostsChanged();
