@@ -15,6 +15,7 @@ import type { DeflateRaw } from "./gzip.ts";
 import { checkMeta, type PackageMeta } from "./meta.ts";
 import { apkScripts } from "./openwrt_scripts.ts";
 import { compareBytewise, completeTree, type TreeEntry } from "./tree.ts";
+import { concat } from "../lib/bytes.ts";
 
 /** pkginfo slots (apk_adb.h ADBI_PI_*). */
 export const PI = {
@@ -283,10 +284,10 @@ export async function buildApk(
   const head = new Uint8Array(8);
   head.set(ADB_MAGIC);
   new DataView(head.buffer).setUint32(4, SCHEMA_PACKAGE, true);
-  const container = concatAll([head, adbBlock(BLOCK_ADB, adb), ...dataBlocks(dirs)]);
+  const container = concat([head, adbBlock(BLOCK_ADB, adb), ...dataBlocks(dirs)]);
   const bytes = opts.compress === false
     ? container
-    : concatAll([ADB_DEFLATE_MAGIC, await deflate(container)]);
+    : concat([ADB_DEFLATE_MAGIC, await deflate(container)]);
   return {
     bytes,
     fileName: `${meta.name}-${meta.version}.apk`,
@@ -296,12 +297,3 @@ export async function buildApk(
   };
 }
 
-function concatAll(parts: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let off = 0;
-  for (const p of parts) {
-    out.set(p, off);
-    off += p.length;
-  }
-  return out;
-}

@@ -1,5 +1,6 @@
 // gzip members (RFC 1952) around a raw deflate stream, with the fixed header of `gzip -n`.
 import { ParseError } from "../lib/errors.ts";
+import { crc32 } from "../lib/crc32.ts";
 
 /** Compresses bytes to a raw deflate stream (RFC 1951); see `compress_deno.ts` or `deflateStored`. */
 export type DeflateRaw = (data: Uint8Array) => Promise<Uint8Array>;
@@ -15,22 +16,7 @@ const FNAME = 8;
 const FCOMMENT = 16;
 const FHCRC = 2;
 
-let crcTable: Uint32Array | null = null;
-
-/** CRC-32 (IEEE 802.3, reflected, as gzip and zlib use). */
-export function crc32(data: Uint8Array, crc = 0): number {
-  if (crcTable === null) {
-    crcTable = new Uint32Array(256);
-    for (let n = 0; n < 256; n++) {
-      let c = n;
-      for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-      crcTable[n] = c >>> 0;
-    }
-  }
-  let c = ~crc >>> 0;
-  for (let i = 0; i < data.length; i++) c = crcTable[(c ^ data[i]!) & 0xff]! ^ (c >>> 8);
-  return ~c >>> 0;
-}
+export { crc32 };
 
 /** XFL values: 2 = maximum compression (`gzip -9`), 0 = other levels. */
 export const XFL_DEFAULT = 0;

@@ -3,7 +3,7 @@
 import { Reader, utf8, Writer } from "../lib/bytes.ts";
 import { ParseError } from "../lib/errors.ts";
 import type { Endpoint } from "../lib/net.ts";
-import { crc32 } from "./crc32.ts";
+import { crc32 } from "../lib/crc32.ts";
 import { decodeAddress, encodeAddress } from "./stun_address.ts";
 import * as C from "./stun_constants.ts";
 

@@ -1,7 +1,7 @@
 import { describe, expect, test } from "vitest";
 import { fromHex, toHex } from "../../src/lib/bytes.ts";
 import { ParseError } from "../../src/lib/errors.ts";
-import { crc32 } from "../../src/stun/crc32.ts";
+import { crc32 } from "../../src/lib/crc32.ts";
 import { encodeStun, isStun, parseStun, type StunMessageInit } from "../../src/stun/stun_codec.ts";
 import * as C from "../../src/stun/stun_constants.ts";
 import { loadVector, vectorNames } from "./vectors.ts";

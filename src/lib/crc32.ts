@@ -1,4 +1,4 @@
-/** CRC-32 (ISO 3309 / ITU-T V.42, reflected polynomial 0xEDB88320), as FINGERPRINT needs (RFC 8489 §14.7). */
+/** CRC-32 (ISO 3309 / ITU-T V.42 / IEEE 802.3, reflected polynomial 0xEDB88320): gzip, zlib, STUN FINGERPRINT. */
 
 const POLY = 0xedb88320;
 
@@ -13,11 +13,11 @@ const TABLE = (() => {
 })();
 
 /**
- * CRC-32 of `bytes` as an unsigned 32-bit number.
+ * CRC-32 of `bytes` as an unsigned 32-bit number; pass a previous result as `crc` to continue it.
  * @example crc32(new TextEncoder().encode("123456789")) // 0xcbf43926
  */
-export function crc32(bytes: Uint8Array): number {
-  let c = 0xffffffff;
+export function crc32(bytes: Uint8Array, crc = 0): number {
+  let c = ~crc >>> 0;
   for (let i = 0; i < bytes.length; i++) c = TABLE[(c ^ bytes[i]!) & 0xff]! ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
+  return ~c >>> 0;
 }
