@@ -69,6 +69,40 @@ describe.skipIf(!hasChromium)("web UI on the router's LAN side", () => {
     await page.close();
   });
 
+  test("pairing and a LAN host from the web UI: invite made in the browser, joined with punchctl", async () => {
+    // Start from a clean slate: the peer added by hand above goes first.
+    const bKey = (JSON.parse((await lab.punchctl("b", ["status", "--json"])).stdout) as { publicKey: string }).publicKey;
+    expect((await lab.punchctl("a", ["peer", "remove", bKey])).code).toBe(0);
+    const base = `http://${lab.lanAddress("a")}:${WEB_PORT}`;
+    const page = await browser!.newPage();
+    page.setDefaultTimeout(15_000);
+    await page.goto(`${base}/login`);
+    await page.fill("#username", "root");
+    await page.fill("#password", LAB_ROOT_PASSWORD);
+    await page.click("button[type=submit]");
+    await page.goto(`${base}/invite`);
+    await page.click("form[action='/invite/create'] button");
+    const token = (await page.inputValue("textarea.token")).trim();
+    expect(token).toMatch(/^punch1-/);
+    expect(await page.locator("svg").count()).toBeGreaterThan(0); // the QR code
+    const join = await lab.punchctl("b", ["join", token]);
+    expect(join.stderr).toBe("");
+    expect(join.code).toBe(0);
+    const peers = JSON.parse((await lab.punchctl("a", ["peer", "list", "--json"])).stdout) as { name: string; publicKey: string }[];
+    expect(peers).toMatchObject([{ name: "b", publicKey: bKey }]);
+    await page.goto(`${base}/peers`);
+    expect(await page.textContent("table.peers tbody")).toContain("b");
+
+    await page.goto(`${base}/lan`);
+    await page.fill("#lan-name", "a1");
+    await page.fill("#lan-host", lab.hostAddress("a1"));
+    await page.click("form[action='/lan/add'] button");
+    expect(await page.textContent(".flash.ok")).toContain(`reachable at ${lab.publicAddress("a")}:`);
+    const hosts = JSON.parse((await lab.punchctl("a", ["lan", "list", "--json"])).stdout) as { name: string }[];
+    expect(hosts.map((h) => h.name)).toEqual(["a1"]);
+    await page.close();
+  });
+
   test("the web UI is not reachable on the WAN address", async () => {
     const probe = `try { await fetch("http://${lab.wanAddress("a")}:${WEB_PORT}/login", { signal: AbortSignal.timeout(3000) }); console.log("open") } catch { console.log("closed") }`;
     const r = await lab.exec("b", [`${REPO_ROOT}/node_modules/.bin/deno`, "eval", probe], { timeoutMs: 20_000 });
