@@ -4,6 +4,8 @@ import type { FirewallBackend } from "../types.ts";
 /** fw4's table; the chains Punch adds to are fw4's own (see openwrt.md §6). */
 const FW4_TABLE = ["inet", "fw4"] as const;
 const TAG = "punch:";
+/** How often rules already in place are looked at again. */
+const RECHECK_MS = 60_000;
 
 /**
  * Punch's rules in a fw4-shaped nftables ruleset on plain Linux: each rule carries a comment
@@ -14,7 +16,18 @@ export class LinuxFirewall implements FirewallBackend {
   private warned = new Set<string>();
 
   /** Make the rules tagged `name` in `chain` exactly `rules` (at the top of the chain). */
+  private checked = new Map<string, { rules: string; at: number }>();
+
   private async ensure(chain: string, name: string, rules: string[]): Promise<void> {
+    // Re-reading the ruleset every pass costs a process each; a minute is soon enough to heal.
+    const key = `${chain}|${name}`, text = rules.join("\n");
+    const last = this.checked.get(key);
+    if (last && last.rules === text && Date.now() - last.at < RECHECK_MS) return;
+    await this.ensureNow(chain, name, rules);
+    this.checked.set(key, { rules: text, at: Date.now() });
+  }
+
+  private async ensureNow(chain: string, name: string, rules: string[]): Promise<void> {
     const listing = await exec(["nft", "-a", "list", "chain", ...FW4_TABLE, chain]);
     if (listing.code !== 0) {
       if (!this.warned.has(chain)) {

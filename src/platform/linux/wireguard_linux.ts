@@ -8,6 +8,8 @@ import type { WireguardBackend } from "../types.ts";
 const USERSPACE_ENV = { WG_I_PREFER_BUGGY_USERSPACE_TO_POLISHED_KMOD: "1" };
 const LINK_WAIT_STEPS = 50;
 const LINK_WAIT_MS = 100;
+/** How often addresses and routes are re-read when the config did not change. */
+const LINK_RECHECK_MS = 60_000;
 
 interface IpAddrJson {
   addr_info?: { family: string; local: string; prefixlen: number; scope?: string }[];
@@ -29,12 +31,25 @@ export class LinuxWireguard implements WireguardBackend {
   }
 
   async apply(want: WgDesired): Promise<number> {
-    await this.ensureLink(want.ifname);
-    const live = await this.dump(want.ifname);
+    let live = await this.dump(want.ifname);
+    if (!live) {
+      await this.ensureLink(want.ifname);
+      this.linkKey = "";
+      live = await this.dump(want.ifname);
+    }
     if (!live) throw new Error(`Cannot read WireGuard interface "${want.ifname}" after creating it`);
     const n = await syncPeers(want, live, this.applied);
-    return n + await this.syncLink(want);
+    // Addresses and routes change rarely: re-read them when the config changed, else once a minute.
+    const key = JSON.stringify([want.ifname, want.addresses, want.mtu, desiredRoutes(want)]);
+    if (key === this.linkKey && Date.now() - this.linkCheckedAt < LINK_RECHECK_MS) return n;
+    const m = await this.syncLink(want);
+    this.linkKey = key;
+    this.linkCheckedAt = Date.now();
+    return n + m;
   }
+
+  private linkKey = "";
+  private linkCheckedAt = 0;
 
   async remove(ifname: string): Promise<void> {
     await exec(["ip", "link", "del", "dev", ifname]);
