@@ -11,8 +11,18 @@ const runs = Number(Deno.args[Deno.args.indexOf("--runs") + 1] ?? 5) || 5;
 const spec = (name: string, acceptWanUdp: number[]) => ({
   name,
   routers: [
-    { id: "a", hosts: 0, acceptWanUdp, upstream: [{ kind: "cone" as const, inside: "10.0.1.0/24" }] },
-    { id: "b", hosts: 0, acceptWanUdp, upstream: [{ kind: "cone" as const, inside: "10.0.2.0/24" }] },
+    {
+      id: "a",
+      hosts: 0,
+      acceptWanUdp,
+      upstream: [{ kind: "cone" as const, inside: "10.0.1.0/24" }],
+    },
+    {
+      id: "b",
+      hosts: 0,
+      acceptWanUdp,
+      upstream: [{ kind: "cone" as const, inside: "10.0.2.0/24" }],
+    },
   ],
 });
 
@@ -25,18 +35,33 @@ async function ctlJson(lab: Lab, id: string, argv: string[]) {
 async function punchRun(): Promise<{ ms: number; pid: number; lab: Lab }> {
   const lab = await labUp(spec("fbp", []));
   await Promise.all([lab.startPunchd("a"), lab.startPunchd("b")]);
-  const [a, b] = [await ctlJson(lab, "a", ["status", "--json"]), await ctlJson(lab, "b", ["status", "--json"])];
+  const [a, b] = [
+    await ctlJson(lab, "a", ["status", "--json"]),
+    await ctlJson(lab, "b", ["status", "--json"]),
+  ];
   const add = (id: string, o: typeof a, other: string) =>
-    lab.punchctl(id, ["peer", "add", "--public-key", o.publicKey, "--endpoint", `${lab.publicAddress(other)}:51820`,
-      "--allowed-ips", `${o.addresses[0].split("/")[0]}/32`]);
+    lab.punchctl(id, [
+      "peer",
+      "add",
+      "--public-key",
+      o.publicKey,
+      "--endpoint",
+      `${lab.publicAddress(other)}:51820`,
+      "--allowed-ips",
+      `${o.addresses[0].split("/")[0]}/32`,
+    ]);
   await add("a", b, "b");
   const t0 = performance.now();
   await add("b", a, "a");
   const pid = lab.punchdPid("b")!;
-  const ok = await waitFor(async () => {
-    const d = await lab.nsExecInProcess(pid, ["wg", "show", "wg0", "latest-handshakes"]);
-    return /\s[1-9]\d*\s*$/m.test(d.stdout);
-  }, 30_000, 20);
+  const ok = await waitFor(
+    async () => {
+      const d = await lab.nsExecInProcess(pid, ["wg", "show", "wg0", "latest-handshakes"]);
+      return /\s[1-9]\d*\s*$/m.test(d.stdout);
+    },
+    30_000,
+    20,
+  );
   if (!ok) throw new Error("punch: no handshake in 30 s");
   return { ms: performance.now() - t0, pid: lab.punchdPid("a")!, lab };
 }
@@ -45,11 +70,31 @@ async function naiveRun(): Promise<number> {
   const lab = await labUp(spec("fbn", [51820]));
   try {
     const [ka, kb] = [await wgKeyPair(), await wgKeyPair()];
-    const wa = await lab.hostWireguard("a", { listenPort: 51820, privateKey: ka.privateKey, address: "10.99.0.1/24", peers: [] });
-    const wb = await lab.hostWireguard("b", { listenPort: 51820, privateKey: kb.privateKey, address: "10.99.0.2/24", peers: [] });
-    await wa.setPeer({ publicKey: kb.publicKey, endpoint: `${lab.publicAddress("b")}:51820`, allowedIps: ["10.99.0.2/32"], keepalive: 5 });
+    const wa = await lab.hostWireguard("a", {
+      listenPort: 51820,
+      privateKey: ka.privateKey,
+      address: "10.99.0.1/24",
+      peers: [],
+    });
+    const wb = await lab.hostWireguard("b", {
+      listenPort: 51820,
+      privateKey: kb.privateKey,
+      address: "10.99.0.2/24",
+      peers: [],
+    });
+    await wa.setPeer({
+      publicKey: kb.publicKey,
+      endpoint: `${lab.publicAddress("b")}:51820`,
+      allowedIps: ["10.99.0.2/32"],
+      keepalive: 5,
+    });
     const t0 = performance.now();
-    await wb.setPeer({ publicKey: ka.publicKey, endpoint: `${lab.publicAddress("a")}:51820`, allowedIps: ["10.99.0.1/32"], keepalive: 5 });
+    await wb.setPeer({
+      publicKey: ka.publicKey,
+      endpoint: `${lab.publicAddress("a")}:51820`,
+      allowedIps: ["10.99.0.1/32"],
+      keepalive: 5,
+    });
     const ok = await waitFor(async () => /\t[1-9]\d*\t/.test(await wb.dump()), 30_000, 20);
     if (!ok) throw new Error("naive: no handshake in 30 s");
     return performance.now() - t0;
@@ -78,6 +123,10 @@ console.log(`\npeer add on the second router → first handshake, median of ${ru
 console.log(`  punch (punchctl peer add → UCI → wg):  ${fmtS(median(punch))}`);
 console.log(`  naive (wg set by hand):                ${fmtS(median(naive))}`);
 if (idle) {
-  console.log(`punchd idle after 30 s: RSS ${fmtMiB(idle.totalKiB)} = anonymous ${fmtMiB(idle.anonKiB)} + file-backed ${fmtMiB(idle.fileKiB)}`);
+  console.log(
+    `punchd idle after 30 s: RSS ${fmtMiB(idle.totalKiB)} = anonymous ${
+      fmtMiB(idle.anonKiB)
+    } + file-backed ${fmtMiB(idle.fileKiB)}`,
+  );
   console.log(`punchd CPU while idle: ${(cpu / 30 * 100).toFixed(2)} % of one core over 30 s`);
 }

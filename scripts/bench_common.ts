@@ -17,7 +17,11 @@ export interface Rss {
 export async function rssOf(pid: number): Promise<Rss> {
   const text = await Deno.readTextFile(`/proc/${pid}/status`);
   const kib = (k: string) => Number(new RegExp(`^${k}:\\s+(\\d+) kB`, "m").exec(text)?.[1] ?? NaN);
-  return { anonKiB: kib("RssAnon"), fileKiB: kib("RssFile") + kib("RssShmem"), totalKiB: kib("VmRSS") };
+  return {
+    anonKiB: kib("RssAnon"),
+    fileKiB: kib("RssFile") + kib("RssShmem"),
+    totalKiB: kib("VmRSS"),
+  };
 }
 
 /** CPU seconds (user + system) a process has used, from /proc/PID/stat. */

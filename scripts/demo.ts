@@ -27,7 +27,9 @@ const t0 = performance.now();
 async function ctl(lab: Lab, id: string, ...argv: string[]): Promise<string> {
   const r = await lab.punchctl(id, argv);
   console.log(`[router ${id}] $ punchctl ${argv.join(" ")}`);
-  if (r.code !== 0) throw new Error(`punchctl ${argv.join(" ")} on router ${id} failed: ${r.stderr.trim()}`);
+  if (r.code !== 0) {
+    throw new Error(`punchctl ${argv.join(" ")} on router ${id} failed: ${r.stderr.trim()}`);
+  }
   if (r.stdout.trim()) console.log(r.stdout.trimEnd().replace(/^/gm, "    "));
   return r.stdout;
 }
@@ -36,7 +38,9 @@ async function ctl(lab: Lab, id: string, ...argv: string[]): Promise<string> {
 async function quiet(lab: Lab, id: string, ...argv: string[]): Promise<string> {
   console.log(`[router ${id}] $ punchctl ${argv.join(" ")}`);
   const r = await lab.punchctl(id, argv);
-  if (r.code !== 0) throw new Error(`punchctl ${argv.join(" ")} on router ${id} failed: ${r.stderr.trim()}`);
+  if (r.code !== 0) {
+    throw new Error(`punchctl ${argv.join(" ")} on router ${id} failed: ${r.stderr.trim()}`);
+  }
   return r.stdout;
 }
 
@@ -53,14 +57,19 @@ try {
     internetHosts: INTERNET_HOSTS,
   });
   for (const id of ["a", "b"]) {
-    console.log(`    router ${id}: WAN ${lab.wanAddress(id)} behind NAT ${lab.publicAddress(id)}, LAN ${lab.lanAddress(id)}`);
+    console.log(
+      `    router ${id}: WAN ${lab.wanAddress(id)} behind NAT ${lab.publicAddress(id)}, LAN ${
+        lab.lanAddress(id)
+      }`,
+    );
   }
 
   await lab.startStun("stun");
 
   step("Starting punchd on both routers (first start creates wg0 in /etc/config/network)");
   await Promise.all([lab.startPunchd("a"), lab.startPunchd("b")]);
-  const st = async (id: string) => JSON.parse(await (await lab!.punchctl(id, ["status", "--json"])).stdout);
+  const st = async (id: string) =>
+    JSON.parse(await (await lab!.punchctl(id, ["status", "--json"])).stdout);
   const b = await st("b");
 
   step("Netcheck on router a (STUN against the lab's coturn at 203.0.113.3/.4)");
@@ -72,22 +81,48 @@ try {
   console.log(`    token (${inv.token.length} characters): ${inv.token}`);
   const join = JSON.parse(await quiet(lab, "b", "join", inv.token, "--json"));
   if (join.reply) {
-    console.log("    router a sits behind a NAT that filters unsolicited traffic: carrying the reply back");
+    console.log(
+      "    router a sits behind a NAT that filters unsolicited traffic: carrying the reply back",
+    );
     await ctl(lab, "a", "accept", join.reply);
   }
 
   step("Waiting for the WireGuard handshake through both NATs");
-  const up = await waitFor(async () => (await st("a")).peers[0]?.state === "connected", 30_000, 100);
+  const up = await waitFor(
+    async () => (await st("a")).peers[0]?.state === "connected",
+    30_000,
+    100,
+  );
   if (!up) throw new Error("No handshake within 30 s: see the punchd logs in " + lab.dir + "/logs");
-  console.log(`    handshake ${((performance.now() - tPair) / 1000).toFixed(2)} s after "punchctl invite"`);
+  console.log(
+    `    handshake ${((performance.now() - tPair) / 1000).toFixed(2)} s after "punchctl invite"`,
+  );
 
   step("Ping from router a to router b through the tunnel");
-  const ping = await lab.exec("a", ["ping", "-c", "3", "-i", "0.2", "-W", "2", b.addresses[0].split("/")[0]]);
+  const ping = await lab.exec("a", [
+    "ping",
+    "-c",
+    "3",
+    "-i",
+    "0.2",
+    "-W",
+    "2",
+    b.addresses[0].split("/")[0],
+  ]);
   console.log(ping.stdout.trimEnd().replace(/^/gm, "    "));
   if (ping.code !== 0) throw new Error("Ping through the tunnel failed");
 
   step("Site to site: LAN host a1 (192.168.1.10) pings LAN host b1 (192.168.2.10)");
-  const ping2 = await lab.exec("a1", ["ping", "-c", "3", "-i", "0.2", "-W", "2", lab.hostAddress("b1")]);
+  const ping2 = await lab.exec("a1", [
+    "ping",
+    "-c",
+    "3",
+    "-i",
+    "0.2",
+    "-W",
+    "2",
+    lab.hostAddress("b1"),
+  ]);
   console.log(ping2.stdout.trimEnd().replace(/^/gm, "    "));
   if (ping2.code !== 0) throw new Error("Site-to-site ping failed");
 
@@ -95,11 +130,19 @@ try {
   await ctl(lab, "a", "status");
   await ctl(lab, "b", "status");
   ok = true;
-  console.log(`\nDemo passed in ${((performance.now() - t0) / 1000).toFixed(1)} s: two routers connected through two NATs.`);
+  console.log(
+    `\nDemo passed in ${
+      ((performance.now() - t0) / 1000).toFixed(1)
+    } s: two routers connected through two NATs.`,
+  );
 } catch (e) {
   console.error(`\nDemo failed: ${e instanceof Error ? e.message : String(e)}`);
 } finally {
   if (lab && !keep) await lab.down();
-  else if (lab) console.log(`Lab "${name}" left running: scripts/lab status --name ${name}; scripts/lab down --name ${name}`);
+  else if (lab) {
+    console.log(
+      `Lab "${name}" left running: scripts/lab status --name ${name}; scripts/lab down --name ${name}`,
+    );
+  }
 }
 Deno.exit(ok ? 0 : 1);

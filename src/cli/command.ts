@@ -1,4 +1,4 @@
-import { flagBool, flagString, type FlagSpec, type ParsedArgs } from "../lib/args.ts";
+import { flagBool, type FlagSpec, flagString, type ParsedArgs } from "../lib/args.ts";
 import { UsageError } from "../lib/errors.ts";
 
 /** Calls one control method on punchd. */

@@ -18,21 +18,29 @@ export class ControlClient {
     try {
       token = (await Deno.readTextFile(`${path}.token`)).trim();
     } catch (e) {
-      const why = e instanceof Deno.errors.PermissionDenied ? "permission denied (run as root)" : "punchd is not running";
+      const why = e instanceof Deno.errors.PermissionDenied
+        ? "permission denied (run as root)"
+        : "punchd is not running";
       throw new Error(`Cannot read the control token "${path}.token": ${why}`);
     }
     let conn: Deno.UnixConn;
     try {
       conn = await Deno.connect({ transport: "unix", path });
     } catch {
-      throw new Error(`Cannot connect to punchd at "${path}": is punchd running? (start it or pass --socket)`);
+      throw new Error(
+        `Cannot connect to punchd at "${path}": is punchd running? (start it or pass --socket)`,
+      );
     }
     const c = new ControlClient(conn);
     await c.call("auth", { token });
     return c;
   }
 
-  async call(method: string, params: Record<string, unknown> = {}, timeoutMs = 60_000): Promise<unknown> {
+  async call(
+    method: string,
+    params: Record<string, unknown> = {},
+    timeoutMs = 60_000,
+  ): Promise<unknown> {
     const id = this.nextId++;
     await this.conn.write(new TextEncoder().encode(JSON.stringify({ id, method, params }) + "\n"));
     const deadline = Date.now() + timeoutMs;
@@ -45,7 +53,9 @@ export class ControlClient {
         continue;
       }
       const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`No answer from punchd to "${method}" within ${timeoutMs / 1000} s`);
+      if (left <= 0) {
+        throw new Error(`No answer from punchd to "${method}" within ${timeoutMs / 1000} s`);
+      }
       let timer: Timer | undefined;
       const chunk = await Promise.race([
         this.reader.read(),

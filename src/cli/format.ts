@@ -41,11 +41,15 @@ export function formatAge(s: number | undefined): string {
 
 function table(rows: string[][]): string {
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => (r[c] ?? "").length)));
-  return rows.map((r) => r.map((cell, c) => cell.padEnd(widths[c]!)).join("  ").trimEnd()).join("\n");
+  return rows.map((r) => r.map((cell, c) => cell.padEnd(widths[c]!)).join("  ").trimEnd()).join(
+    "\n",
+  );
 }
 
 export function formatPeers(peers: readonly PeerLike[]): string {
-  if (peers.length === 0) return "no peers (add one with: punchctl peer add --public-key KEY --allowed-ips CIDR)";
+  if (peers.length === 0) {
+    return "no peers (add one with: punchctl peer add --public-key KEY --allowed-ips CIDR)";
+  }
   const rows = [["NAME", "STATE", "ENDPOINT", "HANDSHAKE", "RX", "TX", "ALLOWED IPS"]];
   for (const p of peers) {
     rows.push([
@@ -70,7 +74,9 @@ export function formatStatus(s: StatusLike): string {
     `wan:         ${s.wan?.address ?? "unknown"}${s.wan?.device ? ` on ${s.wan.device}` : ""}`,
   ];
   if (s.netcheck) {
-    const pub = s.netcheck.publicV4 ? ` ${s.netcheck.publicV4.host}:${s.netcheck.publicV4.port}` : "";
+    const pub = s.netcheck.publicV4
+      ? ` ${s.netcheck.publicV4.host}:${s.netcheck.publicV4.port}`
+      : "";
     lines.push(`netcheck:    ${s.netcheck.verdict}${pub} — ${s.netcheck.advice}`);
   }
   lines.push("", formatPeers(s.peers));

@@ -18,10 +18,16 @@ function remotes(a: ParsedArgs): string[] {
 }
 
 function formatHosts(hosts: LanHost[]): string {
-  if (hosts.length === 0) return "no LAN hosts (add one with: punchctl lan add HOST[:PORT] --name NAME)";
+  if (hosts.length === 0) {
+    return "no LAN hosts (add one with: punchctl lan add HOST[:PORT] --name NAME)";
+  }
   return hosts.map((h) =>
-    `${h.name}  ${h.host}:${h.port}  public ${h.publicEndpoint ?? (h.publicPort ? `port ${h.publicPort}` : "pending")}` +
-    (h.remotes.length ? `\n    pinholes for: ${h.remotes.join(", ")}` : "\n    no remote endpoints yet (add one with --remote IP:PORT)")
+    `${h.name}  ${h.host}:${h.port}  public ${
+      h.publicEndpoint ?? (h.publicPort ? `port ${h.publicPort}` : "pending")
+    }` +
+    (h.remotes.length
+      ? `\n    pinholes for: ${h.remotes.join(", ")}`
+      : "\n    no remote endpoints yet (add one with --remote IP:PORT)")
   ).join("\n");
 }
 
@@ -30,7 +36,8 @@ export const LAN_COMMANDS: readonly Command[] = [
   {
     words: ["lan", "add"],
     usage: "lan add HOST[:PORT] --name NAME [--remote IP:PORT]...",
-    summary: "register a LAN host running WireGuard (default port 51820); it gets a unique public port and pinholes for each remote",
+    summary:
+      "register a LAN host running WireGuard (default port 51820); it gets a unique public port and pinholes for each remote",
     flags: { name: { type: "string" }, remote: { type: "string", multiple: true } },
     run: async (call, a) => {
       const r = await call("lan.add", {
@@ -38,7 +45,9 @@ export const LAN_COMMANDS: readonly Command[] = [
         name: need(a, "name", "a short name for the host, e.g. --name nas"),
         remote: remotes(a),
       }) as LanHost;
-      return `LAN host "${r.name}" (${r.host}:${r.port}) is reachable at ${r.publicEndpoint ?? `public port ${r.publicPort}`}` +
+      return `LAN host "${r.name}" (${r.host}:${r.port}) is reachable at ${
+        r.publicEndpoint ?? `public port ${r.publicPort}`
+      }` +
         "\nGive that endpoint to the remote side; only the remote endpoints you name get through.";
     },
   },
@@ -65,12 +74,16 @@ export const LAN_COMMANDS: readonly Command[] = [
   {
     words: ["lan", "config"],
     usage: "lan config NAME [--peer-key KEY] [--qr]",
-    summary: "a WireGuard config (new key, right port and endpoint) for a LAN host that has none yet",
+    summary:
+      "a WireGuard config (new key, right port and endpoint) for a LAN host that has none yet",
     flags: { "peer-key": { type: "string" }, qr: { type: "boolean" } },
     run: async (call, a) => {
       const name = onePositional(a, "LAN host name");
       const pk = flagString(a, "peer-key");
-      const r = await call("lan.config", { name, ...(pk ? { peerKey: pk } : {}) }) as { text: string; publicKey: string };
+      const r = await call("lan.config", { name, ...(pk ? { peerKey: pk } : {}) }) as {
+        text: string;
+        publicKey: string;
+      };
       if (a.flags.qr === true) {
         try {
           return qrToText(encodeQr(r.text)) + `\npublic key: ${r.publicKey}`;

@@ -75,7 +75,11 @@ export const CORE_COMMANDS: readonly Command[] = [
 ];
 
 /** Every subcommand, in help order. */
-export const COMMANDS: readonly Command[] = [...CORE_COMMANDS, ...PEERING_COMMANDS, ...LAN_COMMANDS];
+export const COMMANDS: readonly Command[] = [
+  ...CORE_COMMANDS,
+  ...PEERING_COMMANDS,
+  ...LAN_COMMANDS,
+];
 
 export const PUNCHCTL_HELP = `punchctl ${VERSION} — control Punch (direct WireGuard between homes)
 

@@ -56,7 +56,8 @@ export const PEERING_COMMANDS: readonly Command[] = [
   {
     words: ["invite"],
     usage: "invite [--name NAME] [--expires 24h] [--qr] [--json]",
-    summary: "make a single-use invite token for another router (punchctl join TOKEN there); --name: this router's name in it",
+    summary:
+      "make a single-use invite token for another router (punchctl join TOKEN there); --name: this router's name in it",
     flags: {
       ...JSON_FLAG,
       name: { type: "string" },

@@ -28,16 +28,27 @@ export function parseRequest(line: string): ControlRequest {
   } catch {
     throw new SyntaxError("Cannot parse request: not JSON");
   }
-  if (typeof v !== "object" || v === null || Array.isArray(v)) throw new SyntaxError("Cannot parse request: not an object");
+  if (typeof v !== "object" || v === null || Array.isArray(v)) {
+    throw new SyntaxError("Cannot parse request: not an object");
+  }
   const o = v as Record<string, unknown>;
-  if (typeof o.id !== "number" || !Number.isInteger(o.id)) throw new SyntaxError("Cannot parse request: \"id\" must be an integer");
+  if (typeof o.id !== "number" || !Number.isInteger(o.id)) {
+    throw new SyntaxError('Cannot parse request: "id" must be an integer');
+  }
   if (typeof o.method !== "string" || !/^[a-z][a-z.]{0,40}$/.test(o.method)) {
-    throw new SyntaxError("Cannot parse request: \"method\" must be a method name");
+    throw new SyntaxError('Cannot parse request: "method" must be a method name');
   }
-  if (o.params !== undefined && (typeof o.params !== "object" || o.params === null || Array.isArray(o.params))) {
-    throw new SyntaxError("Cannot parse request: \"params\" must be an object");
+  if (
+    o.params !== undefined &&
+    (typeof o.params !== "object" || o.params === null || Array.isArray(o.params))
+  ) {
+    throw new SyntaxError('Cannot parse request: "params" must be an object');
   }
-  return { id: o.id, method: o.method, ...(o.params ? { params: o.params as Record<string, unknown> } : {}) };
+  return {
+    id: o.id,
+    method: o.method,
+    ...(o.params ? { params: o.params as Record<string, unknown> } : {}),
+  };
 }
 
 /** Splits a byte stream into lines; rejects lines longer than `MAX_LINE_BYTES`. */

@@ -72,8 +72,16 @@ export class ControlServer {
           }
           if (!authed) {
             const tok = req.params?.token;
-            if (req.method !== AUTH_METHOD || typeof tok !== "string" || !sameToken(tok, this.token)) {
-              await send({ id: req.id, error: { message: "Not authenticated: send the token from the .token file next to the socket first" } });
+            if (
+              req.method !== AUTH_METHOD || typeof tok !== "string" || !sameToken(tok, this.token)
+            ) {
+              await send({
+                id: req.id,
+                error: {
+                  message:
+                    "Not authenticated: send the token from the .token file next to the socket first",
+                },
+              });
               return;
             }
             authed = true;
@@ -87,7 +95,9 @@ export class ControlServer {
           }
         }
       }
-    } catch { /* peer went away or sent too much */ } finally {
+    } catch {
+      /* peer went away or sent too much */
+    } finally {
       try {
         conn.close();
       } catch { /* closed */ }

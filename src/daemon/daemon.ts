@@ -149,7 +149,10 @@ export class Daemon {
         const n = await this.platform.wg.apply(desiredFrom(model, cfg.listenPort));
         if (n > 0) this.log(`applied ${n} change(s) to ${model.name}`);
         await this.platform.firewall.allowWanUdp("wg", model.listenPort ?? cfg.listenPort);
-        await this.platform.firewall.allowTunnel(model.name, readLanWan(await this.network()).lanDevice ?? null);
+        await this.platform.firewall.allowTunnel(
+          model.name,
+          readLanWan(await this.network()).lanDevice ?? null,
+        );
       } catch (e) {
         problems.push(`Cannot apply the WireGuard config: ${errorMessage(e)}`);
         this.log(problems[problems.length - 1]!);
@@ -202,7 +205,9 @@ export class Daemon {
   }
 
   async peerRemoved(publicKey: string): Promise<void> {
-    for (const fn of this.peerRemovedListeners) await fn(publicKey).catch((e) => this.log(errorMessage(e)));
+    for (const fn of this.peerRemovedListeners) {
+      await fn(publicKey).catch((e) => this.log(errorMessage(e)));
+    }
   }
 
   /** Register a callback for WAN address changes (used by netcheck and peer cards). */

@@ -10,7 +10,11 @@ export interface Handler {
 
 /** Every method of the control socket (and of the web UI, which calls the same table). */
 export const HANDLERS: readonly Handler[] = [
-  { name: "status", summary: "interface, public key, WAN and every peer's state", run: (d) => d.status() },
+  {
+    name: "status",
+    summary: "interface, public key, WAN and every peer's state",
+    run: (d) => d.status(),
+  },
   { name: "peer.list", summary: "configured peers with live state", run: (d) => peerList(d) },
   { name: "peer.add", summary: "add a peer or update the one with that key", run: peerAdd },
   { name: "peer.remove", summary: "remove a peer by name or key", run: peerRemove },

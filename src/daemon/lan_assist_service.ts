@@ -12,7 +12,7 @@ import { readLanWan } from "../uci/mod.ts";
 import { isKey, privateKeyFromRandom, publicKeyOf } from "../wg/keys.ts";
 import type { Daemon } from "./daemon.ts";
 import type { Handler } from "./handlers.ts";
-import { assistRemotes, type LanHostConfig, lanHostChanges, readLanHosts } from "./lan_hosts.ts";
+import { assistRemotes, lanHostChanges, type LanHostConfig, readLanHosts } from "./lan_hosts.ts";
 import type { NetcheckService } from "./netcheck_service.ts";
 import { checkName, Params } from "./params.ts";
 import { readPeeringOptions } from "./peering/mod.ts";
@@ -70,7 +70,11 @@ export class LanAssistService {
       wanAddress: wan,
       hosts,
       remotes: assistRemotes(hosts, this.cardRemotes),
-      reservedPorts: [cfg.listenPort, cfg.stunPort, readPeeringOptions(await this.d.platform.config.load("punch")).controlPort]
+      reservedPorts: [
+        cfg.listenPort,
+        cfg.stunPort,
+        readPeeringOptions(await this.d.platform.config.load("punch")).controlPort,
+      ]
         .filter((p) => p > 0),
     };
   }
@@ -90,7 +94,10 @@ export class LanAssistService {
       const changes = hosts.filter((h) => h.publicPort !== ports.get(h.name))
         .flatMap((h) => lanHostChanges(sections, { ...h, publicPort: ports.get(h.name)! }));
       if (changes.length) await this.d.platform.config.commit("punch", changes);
-      const ops = await this.applier.sync({ ...state, hosts: hosts.map((h) => ({ ...h, publicPort: ports.get(h.name)! })) });
+      const ops = await this.applier.sync({
+        ...state,
+        hosts: hosts.map((h) => ({ ...h, publicPort: ports.get(h.name)! })),
+      });
       if (ops.length) this.d.log(`LAN assist: ${ops.length} rule/conntrack change(s)`);
     }).catch((e) => {
       this.problems.push(`Cannot apply the LAN assist rules: ${errorMessage(e)}`);
@@ -115,18 +122,24 @@ export class LanAssistService {
 
   /** Public endpoints of our LAN hosts, for our peer card. */
   async publicEndpoints(): Promise<{ name: string; publicEndpoint: string }[]> {
-    return (await this.list()).filter((h) => h.publicEndpoint).map((h) => ({ name: h.name, publicEndpoint: h.publicEndpoint! }));
+    return (await this.list()).filter((h) => h.publicEndpoint).map((h) => ({
+      name: h.name,
+      publicEndpoint: h.publicEndpoint!,
+    }));
   }
 
   async list(): Promise<LanHostStatus[]> {
     const hosts = await this.hosts();
-    const pub = this.netcheck.report?.publicV4?.host ?? (await this.d.platform.system.wan()).address;
+    const pub = this.netcheck.report?.publicV4?.host ??
+      (await this.d.platform.system.wan()).address;
     return hosts.map((h) => ({
       name: h.name,
       host: h.address,
       port: h.port,
       ...(h.publicPort ? { publicPort: h.publicPort } : {}),
-      ...(h.publicPort && pub ? { publicEndpoint: formatEndpoint({ host: pub, port: h.publicPort }) } : {}),
+      ...(h.publicPort && pub
+        ? { publicEndpoint: formatEndpoint({ host: pub, port: h.publicPort }) }
+        : {}),
       remotes: assistRemotes([h], this.cardRemotes).map((r) => formatEndpoint(r.remote)),
     }));
   }
@@ -136,22 +149,32 @@ export class LanAssistService {
     const name = checkName(p.str("name"), "LAN host name");
     const hostText = p.str("host");
     const ep = parseEndpoint(hostText, p.optInt("port", 1, 65535) ?? 51820);
-    if (!isIPv4(ep.host)) throw new UsageError(`Cannot add LAN host "${hostText}": give its IPv4 address on the LAN`);
+    if (!isIPv4(ep.host)) {
+      throw new UsageError(`Cannot add LAN host "${hostText}": give its IPv4 address on the LAN`);
+    }
     const lan = readLanWan(await this.d.network()).lan;
     if (lan.length && !lan.some((c) => contains(c, ep.host))) {
-      throw new UsageError(`Cannot add LAN host ${ep.host}: it is not on the LAN (${lan.map((c) => `${c.address}/${c.prefix}`).join(", ")})`);
+      throw new UsageError(
+        `Cannot add LAN host ${ep.host}: it is not on the LAN (${
+          lan.map((c) => `${c.address}/${c.prefix}`).join(", ")
+        })`,
+      );
     }
     const remotes = (p.strList("remote") ?? []).map((r) => parseEndpoint(r));
     await this.d.exclusive(async () => {
       const sections = await this.d.platform.config.load("punch");
       const old = readLanHosts(sections).find((h) => h.name === name);
-      const keepPort = old && old.address === ep.host && old.port === ep.port ? old.publicPort : undefined;
+      const keepPort = old && old.address === ep.host && old.port === ep.port
+        ? old.publicPort
+        : undefined;
       const host: LanHostConfig = {
         name,
         address: ep.host,
         port: ep.port,
         ...(keepPort ? { publicPort: keepPort } : {}),
-        remotes: [...(old?.remotes ?? []), ...remotes].filter((r, i, a) => a.findIndex((x) => formatEndpoint(x) === formatEndpoint(r)) === i),
+        remotes: [...(old?.remotes ?? []), ...remotes].filter((r, i, a) =>
+          a.findIndex((x) => formatEndpoint(x) === formatEndpoint(r)) === i
+        ),
       };
       await this.d.platform.config.commit("punch", lanHostChanges(sections, host));
     });
@@ -165,7 +188,9 @@ export class LanAssistService {
     await this.d.exclusive(async () => {
       const sections = await this.d.platform.config.load("punch");
       if (!readLanHosts(sections).some((h) => h.name === name)) {
-        throw new UsageError(`Cannot remove LAN host "${name}": no such host (see punchctl lan list)`);
+        throw new UsageError(
+          `Cannot remove LAN host "${name}": no such host (see punchctl lan list)`,
+        );
       }
       await this.d.platform.config.commit("punch", [{ op: "delete", section: name }]);
     });
@@ -179,9 +204,15 @@ export class LanAssistService {
     const p = new Params(raw);
     const name = p.str("name");
     const h = (await this.list()).find((x) => x.name === name);
-    if (!h) throw new UsageError(`Cannot make a config for "${name}": no such LAN host (see punchctl lan list)`);
+    if (!h) {
+      throw new UsageError(
+        `Cannot make a config for "${name}": no such LAN host (see punchctl lan list)`,
+      );
+    }
     const peerKey = p.optStr("peerKey");
-    if (peerKey !== undefined && !isKey(peerKey)) throw new UsageError(`Cannot use peer key "${peerKey}": not a WireGuard public key`);
+    if (peerKey !== undefined && !isKey(peerKey)) {
+      throw new UsageError(`Cannot use peer key "${peerKey}": not a WireGuard public key`);
+    }
     const address = p.optStr("address") ?? "10.99.0.1/24";
     const privateKey = privateKeyFromRandom(this.d.random(32));
     const remote = h.remotes[0];
@@ -196,15 +227,36 @@ export class LanAssistService {
         persistentKeepalive: 5,
       }],
     });
-    return { name, text, publicKey: publicKeyOf(privateKey), ...(h.publicEndpoint ? { publicEndpoint: h.publicEndpoint } : {}) };
+    return {
+      name,
+      text,
+      publicKey: publicKeyOf(privateKey),
+      ...(h.publicEndpoint ? { publicEndpoint: h.publicEndpoint } : {}),
+    };
   }
 
   handlers(): Handler[] {
     return [
-      { name: "lan.list", summary: "LAN hosts with their public endpoints", run: () => this.list() },
-      { name: "lan.add", summary: "register a LAN host that runs WireGuard", run: (_d, p) => this.add(p) },
-      { name: "lan.remove", summary: "remove a LAN host and its rules", run: (_d, p) => this.remove(p) },
-      { name: "lan.config", summary: "a WireGuard config for a LAN host", run: (_d, p) => this.config(p) },
+      {
+        name: "lan.list",
+        summary: "LAN hosts with their public endpoints",
+        run: () => this.list(),
+      },
+      {
+        name: "lan.add",
+        summary: "register a LAN host that runs WireGuard",
+        run: (_d, p) => this.add(p),
+      },
+      {
+        name: "lan.remove",
+        summary: "remove a LAN host and its rules",
+        run: (_d, p) => this.remove(p),
+      },
+      {
+        name: "lan.config",
+        summary: "a WireGuard config for a LAN host",
+        run: (_d, p) => this.config(p),
+      },
     ];
   }
 }

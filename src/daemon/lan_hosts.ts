@@ -1,5 +1,5 @@
 import type { UciChange, UciSection } from "../uci/mod.ts";
-import { parseEndpoint, formatEndpoint, type Endpoint } from "../lib/net.ts";
+import { type Endpoint, formatEndpoint, parseEndpoint } from "../lib/net.ts";
 import type { AssistHost, AssistRemote } from "../assist/mod.ts";
 
 /** UCI section type for a LAN host in /etc/config/punch. */
@@ -12,10 +12,15 @@ export interface LanHostConfig extends AssistHost {
 }
 
 const str = (v: unknown): string | undefined => (typeof v === "string" ? v : undefined);
-const list = (v: unknown): string[] => (Array.isArray(v) ? v.map(String) : typeof v === "string" ? [v] : []);
+const list = (
+  v: unknown,
+): string[] => (Array.isArray(v) ? v.map(String) : typeof v === "string" ? [v] : []);
 
 /** LAN hosts from the `punch` config; a broken section is skipped with a note in `problems`. */
-export function readLanHosts(sections: readonly UciSection[], problems: string[] = []): LanHostConfig[] {
+export function readLanHosts(
+  sections: readonly UciSection[],
+  problems: string[] = [],
+): LanHostConfig[] {
   const out: LanHostConfig[] = [];
   for (const s of sections) {
     if (s.type !== LANHOST_TYPE) continue;
@@ -32,14 +37,21 @@ export function readLanHosts(sections: readonly UciSection[], problems: string[]
         remotes: list(s.options.remote).map((r) => parseEndpoint(r)),
       });
     } catch (e) {
-      problems.push(`LAN host "${s.name}" in /etc/config/punch is broken (${(e as Error).message}); fix or remove it`);
+      problems.push(
+        `LAN host "${s.name}" in /etc/config/punch is broken (${
+          (e as Error).message
+        }); fix or remove it`,
+      );
     }
   }
   return out;
 }
 
 /** Pairs (LAN host, remote endpoint): the user's remotes plus `cardRemotes` for every host. */
-export function assistRemotes(hosts: readonly LanHostConfig[], cardRemotes: readonly Endpoint[]): AssistRemote[] {
+export function assistRemotes(
+  hosts: readonly LanHostConfig[],
+  cardRemotes: readonly Endpoint[],
+): AssistRemote[] {
   const seen = new Set<string>();
   const out: AssistRemote[] = [];
   for (const h of hosts) {
@@ -60,5 +72,10 @@ export function lanHostChanges(sections: readonly UciSection[], h: LanHostConfig
     ...(h.remotes.length ? { remote: h.remotes.map(formatEndpoint) } : {}),
   };
   const existing = sections.some((s) => s.type === LANHOST_TYPE && s.name === h.name);
-  return [...(existing ? [{ op: "delete", section: h.name } as UciChange] : []), { op: "add", type: LANHOST_TYPE, name: h.name, values }];
+  return [...(existing ? [{ op: "delete", section: h.name } as UciChange] : []), {
+    op: "add",
+    type: LANHOST_TYPE,
+    name: h.name,
+    values,
+  }];
 }

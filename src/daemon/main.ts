@@ -84,10 +84,17 @@ export async function punchdMain(argv: string[]): Promise<number> {
   daemon.addStatus("lanHosts", () => lan.list());
   daemon.addStatus("memory", () => Deno.memoryUsage());
   const peering = new PeeringService(daemon, netcheck);
-  peering.setLanBridge({ endpoints: () => lan.publicEndpoints(), remotes: (l) => lan.setCardRemotes(l) });
+  peering.setLanBridge({
+    endpoints: () => lan.publicEndpoints(),
+    remotes: (l) => lan.setCardRemotes(l),
+  });
   lan.onHostsChanged = () => peering.lanHostsChanged();
   daemon.onPeerRemoved((key) => peering.forget(key));
-  const dispatch = makeDispatch(daemon, [netcheckHandler(netcheck), ...lan.handlers(), ...peering.handlers()]);
+  const dispatch = makeDispatch(daemon, [
+    netcheckHandler(netcheck),
+    ...lan.handlers(),
+    ...peering.handlers(),
+  ]);
   const server = new ControlServer(socket, dispatch);
   const web = new WebServer(daemon, dispatch);
   try {

@@ -48,7 +48,9 @@ export class Params {
 /** Names users give peers and LAN hosts: short, safe in UCI and in the shell. */
 export function checkName(name: string, what = "name"): string {
   if (!/^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$/.test(name)) {
-    throw new UsageError(`Cannot use ${what} "${name}": use up to 32 letters, digits, ".", "_" or "-"`);
+    throw new UsageError(
+      `Cannot use ${what} "${name}": use up to 32 letters, digits, ".", "_" or "-"`,
+    );
   }
   return name;
 }

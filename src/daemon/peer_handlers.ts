@@ -1,4 +1,9 @@
-import { addPeerChanges, removePeerChanges, updatePeerChanges, type WgPeerModel } from "../uci/mod.ts";
+import {
+  addPeerChanges,
+  removePeerChanges,
+  updatePeerChanges,
+  type WgPeerModel,
+} from "../uci/mod.ts";
 import { UsageError } from "../lib/errors.ts";
 import { parseCidr, parseEndpoint } from "../lib/net.ts";
 import { isKey } from "../wg/keys.ts";

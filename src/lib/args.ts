@@ -40,7 +40,9 @@ export function parseArgs(argv: readonly string[], spec: Record<string, FlagSpec
       value = a.slice(eq + 1);
     } else {
       const next = argv[i + 1];
-      if (next === undefined || next.startsWith("--")) throw new UsageError(`Option "--${name}" needs a value`);
+      if (next === undefined || next.startsWith("--")) {
+        throw new UsageError(`Option "--${name}" needs a value`);
+      }
       value = next;
       i++;
     }

@@ -10,7 +10,9 @@ export class Reader {
   }
   need(n: number): void {
     if (n < 0 || this.pos + n > this.bytes.length) {
-      throw new RangeError(`Truncated input: need ${n} bytes at offset ${this.pos}, have ${this.remaining}`);
+      throw new RangeError(
+        `Truncated input: need ${n} bytes at offset ${this.pos}, have ${this.remaining}`,
+      );
     }
   }
   u8(): number {

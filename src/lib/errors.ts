@@ -4,7 +4,11 @@ export class ParseError extends SyntaxError {
   /** 1-based line of the offending input, when the format is line-oriented. */
   readonly line: number | undefined;
   constructor(message: string, line?: number) {
-    super(line === undefined || new RegExp(`\\bline ${line}\\b`).test(message) ? message : `${message} (line ${line})`);
+    super(
+      line === undefined || new RegExp(`\\bline ${line}\\b`).test(message)
+        ? message
+        : `${message} (line ${line})`,
+    );
     this.line = line;
   }
 }

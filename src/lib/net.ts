@@ -56,7 +56,9 @@ export function ipv6ToBytes(s: string): Uint8Array {
     text = `${text.slice(0, lastColon + 1)}${hi}:${lo}`;
   }
   const halves = text.split("::");
-  if (halves.length > 2) throw new SyntaxError(`Cannot parse IPv6 address "${s}": more than one "::"`);
+  if (halves.length > 2) {
+    throw new SyntaxError(`Cannot parse IPv6 address "${s}": more than one "::"`);
+  }
   const parse = (h: string): number[] =>
     h === "" ? [] : h.split(":").map((g) => {
       if (!/^[0-9a-fA-F]{1,4}$/.test(g)) throw new SyntaxError(`Cannot parse IPv6 address "${s}"`);
@@ -103,9 +105,13 @@ export function bytesToIpv6(b: Uint8Array): string {
 
 export function parseCidr(s: string): Cidr {
   const [addr, pfx, extra] = s.trim().split("/");
-  if (extra !== undefined || addr === undefined) throw new SyntaxError(`Cannot parse prefix "${s}"`);
+  if (extra !== undefined || addr === undefined) {
+    throw new SyntaxError(`Cannot parse prefix "${s}"`);
+  }
   const family = ipFamily(addr);
-  if (family === null) throw new SyntaxError(`Cannot parse prefix "${s}": "${addr}" is not an IP address`);
+  if (family === null) {
+    throw new SyntaxError(`Cannot parse prefix "${s}": "${addr}" is not an IP address`);
+  }
   const max = family === 4 ? 32 : 128;
   const prefix = pfx === undefined ? max : Number(pfx);
   if (!/^\d+$/.test(pfx ?? String(max)) || prefix > max) {
@@ -166,7 +172,9 @@ export function parseEndpoint(s: string, defaultPort?: number): Endpoint {
     throw new SyntaxError(`Cannot parse endpoint "${s}": bad host`);
   }
   if (port === undefined) {
-    if (defaultPort === undefined) throw new SyntaxError(`Cannot parse endpoint "${s}": missing port`);
+    if (defaultPort === undefined) {
+      throw new SyntaxError(`Cannot parse endpoint "${s}": missing port`);
+    }
     return { host, port: defaultPort };
   }
   return { host, port: parsePort(port, `endpoint port in "${s}"`) };
@@ -179,7 +187,8 @@ export function formatEndpoint(e: Endpoint): string {
 /** RFC 1918 / 6598 / loopback / link-local: not reachable from the internet. */
 export function isPrivateV4(ip: string): boolean {
   const n = ipv4ToInt(ip);
-  const inNet = (base: string, bits: number) => (n >>> (32 - bits)) === (ipv4ToInt(base) >>> (32 - bits));
+  const inNet = (base: string, bits: number) =>
+    (n >>> (32 - bits)) === (ipv4ToInt(base) >>> (32 - bits));
   return inNet("10.0.0.0", 8) || inNet("172.16.0.0", 12) || inNet("192.168.0.0", 16) ||
     inNet("127.0.0.0", 8) || inNet("169.254.0.0", 16) || isCgnatV4(ip);
 }

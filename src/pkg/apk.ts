@@ -296,4 +296,3 @@ export async function buildApk(
     container,
   };
 }
-

@@ -1,5 +1,9 @@
 /** Write a file so that readers see the old or the new content, never a mix: temp file, fsync, rename. */
-export async function writeFileAtomic(path: string, data: string | Uint8Array, mode = 0o644): Promise<void> {
+export async function writeFileAtomic(
+  path: string,
+  data: string | Uint8Array,
+  mode = 0o644,
+): Promise<void> {
   const dir = path.slice(0, path.lastIndexOf("/")) || ".";
   await Deno.mkdir(dir, { recursive: true });
   const tmp = `${path}.punch-tmp-${crypto.randomUUID().slice(0, 8)}`;

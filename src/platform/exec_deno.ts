@@ -44,7 +44,12 @@ export async function exec(
     await Deno.writeTextFile(files.in, opts.stdin ?? "", { mode: 0o600 });
     const child = new Deno.Command("/bin/sh", {
       args: ["-c", SH, "sh", ...argv],
-      env: { ...opts.env, PUNCH_EXEC_IN: files.in, PUNCH_EXEC_OUT: files.out, PUNCH_EXEC_ERR: files.err },
+      env: {
+        ...opts.env,
+        PUNCH_EXEC_IN: files.in,
+        PUNCH_EXEC_OUT: files.out,
+        PUNCH_EXEC_ERR: files.err,
+      },
       stdin: "null",
       stdout: "null",
       stderr: "null",
@@ -55,8 +60,12 @@ export async function exec(
       } catch { /* already gone */ }
     }, opts.timeoutMs ?? DEFAULT_TIMEOUT_MS);
     const status = await child.status.finally(() => clearTimeout(timer));
-    const [stdout, stderr] = await Promise.all([files.out, files.err].map((f) => Deno.readTextFile(f).catch(() => "")));
-    if (status.code === NOT_FOUND && /not found/.test(stderr!)) throw new Deno.errors.NotFound(`"${argv[0]}" not found`);
+    const [stdout, stderr] = await Promise.all(
+      [files.out, files.err].map((f) => Deno.readTextFile(f).catch(() => "")),
+    );
+    if (status.code === NOT_FOUND && /not found/.test(stderr!)) {
+      throw new Deno.errors.NotFound(`"${argv[0]}" not found`);
+    }
     return { code: status.code, stdout: stdout!, stderr: stderr! };
   } finally {
     await Promise.all(Object.values(files).map((f) => Deno.remove(f).catch(() => {})));
@@ -72,7 +81,9 @@ export async function execOk(
   try {
     r = await exec(argv, opts);
   } catch (e) {
-    if (e instanceof Deno.errors.NotFound) throw new Error(`Cannot run "${argv[0]}": not installed`);
+    if (e instanceof Deno.errors.NotFound) {
+      throw new Error(`Cannot run "${argv[0]}": not installed`);
+    }
     throw e;
   }
   if (r.code !== 0) {

@@ -54,13 +54,29 @@ export function rpcdCallFor(config: string, c: UciChange): RpcdCall {
         ? { method: "delete", args: { config, section: c.section, option: c.option } }
         : { method: "set", args: { config, section: c.section, values: { [c.option]: c.value } } };
     case "delete":
-      return { method: "delete", args: { config, section: c.section, ...(c.option ? { option: c.option } : {}) } };
+      return {
+        method: "delete",
+        args: { config, section: c.section, ...(c.option ? { option: c.option } : {}) },
+      };
     case "add":
       return {
         method: "add",
-        args: { config, type: c.type, ...(c.name ? { name: c.name } : {}), ...(c.values ? { values: c.values } : {}) },
+        args: {
+          config,
+          type: c.type,
+          ...(c.name ? { name: c.name } : {}),
+          ...(c.values ? { values: c.values } : {}),
+        },
       };
     case "rename":
-      return { method: "rename", args: { config, section: c.section, ...(c.option ? { option: c.option } : {}), name: c.name } };
+      return {
+        method: "rename",
+        args: {
+          config,
+          section: c.section,
+          ...(c.option ? { option: c.option } : {}),
+          name: c.name,
+        },
+      };
   }
 }

@@ -25,7 +25,9 @@ export function decodeKey(text: string, what = "key"): Uint8Array {
   try {
     bytes = fromBase64(text.trim());
   } catch {
-    throw new SyntaxError(`Cannot read ${what}: not base64 (a WireGuard key is 44 characters ending in "=")`);
+    throw new SyntaxError(
+      `Cannot read ${what}: not base64 (a WireGuard key is 44 characters ending in "=")`,
+    );
   }
   if (bytes.length !== KEY_BYTES) {
     throw new SyntaxError(`Cannot read ${what}: ${bytes.length} bytes instead of ${KEY_BYTES}`);

@@ -8,7 +8,11 @@ import { intToIpv4, ipv4ToInt, networkOf, parseCidr } from "../lib/net.ts";
  */
 export function tunnelAddressFor(prefix: string, publicKey: string): string {
   const net = networkOf(parseCidr(prefix));
-  if (net.family !== 4 || net.prefix > 30) throw new RangeError(`Cannot pick an address in "${prefix}": need an IPv4 prefix of /30 or larger`);
+  if (net.family !== 4 || net.prefix > 30) {
+    throw new RangeError(
+      `Cannot pick an address in "${prefix}": need an IPv4 prefix of /30 or larger`,
+    );
+  }
   const k = fromBase64(publicKey);
   const hosts = 2 ** (32 - net.prefix) - 2;
   const seed = ((k[0]! << 24) | (k[1]! << 16) | (k[2]! << 8) | k[3]!) >>> 0;

@@ -29,11 +29,17 @@ function peerOps(
 ): WgOp | null {
   const op: Extract<WgOp, { kind: "set-peer" }> = { kind: "set-peer", publicKey: want.publicKey };
   const allowed = canonicalAllowedIps(want.allowedIps);
-  if (!live || canonicalAllowedIps(live.allowedIps).join(",") !== allowed.join(",")) op.allowedIps = allowed;
+  if (!live || canonicalAllowedIps(live.allowedIps).join(",") !== allowed.join(",")) {
+    op.allowedIps = allowed;
+  }
   if (want.endpoint !== undefined) {
-    const fresh = live !== undefined && live.latestHandshake > 0 && nowS - live.latestHandshake < STALE_AFTER_S;
+    const fresh = live !== undefined && live.latestHandshake > 0 &&
+      nowS - live.latestHandshake < STALE_AFTER_S;
     const changed = applied.get(want.publicKey) !== want.endpoint;
-    if (!live || (changed && live.endpoint !== want.endpoint) || (!fresh && live.endpoint !== want.endpoint)) {
+    if (
+      !live || (changed && live.endpoint !== want.endpoint) ||
+      (!fresh && live.endpoint !== want.endpoint)
+    ) {
       op.endpoint = want.endpoint;
     }
   }
@@ -57,12 +63,16 @@ export function diffWg(
   publicKeyOfPrivate: (priv: string) => string,
 ): WgOp[] {
   const ops: WgOp[] = [];
-  if (live.iface.publicKey !== publicKeyOfPrivate(want.privateKey)) ops.push({ kind: "set-private-key" });
+  if (live.iface.publicKey !== publicKeyOfPrivate(want.privateKey)) {
+    ops.push({ kind: "set-private-key" });
+  }
   if (want.listenPort !== undefined && live.iface.listenPort !== want.listenPort) {
     ops.push({ kind: "set-listen-port", port: want.listenPort });
   }
   const wanted = new Set(want.peers.map((p) => p.publicKey));
-  for (const p of live.peers) if (!wanted.has(p.publicKey)) ops.push({ kind: "remove-peer", publicKey: p.publicKey });
+  for (const p of live.peers) {
+    if (!wanted.has(p.publicKey)) ops.push({ kind: "remove-peer", publicKey: p.publicKey });
+  }
   const byKey = new Map(live.peers.map((p) => [p.publicKey, p]));
   for (const p of want.peers) {
     const op = peerOps(p, byKey.get(p.publicKey), applied, nowS);
@@ -85,7 +95,10 @@ export function wgSetArgs(op: WgOp, want: WgDesired): { args: string[]; stdin?: 
       if (op.allowedIps) args.push("allowed-ips", op.allowedIps.join(","));
       if (op.endpoint !== undefined) args.push("endpoint", op.endpoint);
       if (op.persistentKeepalive !== undefined) {
-        args.push("persistent-keepalive", op.persistentKeepalive === 0 ? "off" : String(op.persistentKeepalive));
+        args.push(
+          "persistent-keepalive",
+          op.persistentKeepalive === 0 ? "off" : String(op.persistentKeepalive),
+        );
       }
       if (op.presharedKey) {
         const psk = want.peers.find((p) => p.publicKey === op.publicKey)?.presharedKey;

@@ -30,12 +30,16 @@ const NONE = "(none)";
 const OFF = "off";
 
 function int(field: string, what: string, line: number): number {
-  if (!/^\d+$/.test(field)) throw new ParseError(`Cannot parse wg dump: ${what} "${field}" is not a number`, line);
+  if (!/^\d+$/.test(field)) {
+    throw new ParseError(`Cannot parse wg dump: ${what} "${field}" is not a number`, line);
+  }
   return Number(field);
 }
 
 function fwmark(field: string): number {
-  if (!/^(0x[0-9a-f]+|\d+)$/i.test(field)) throw new ParseError(`Cannot parse wg dump: fwmark "${field}" is not a number`, 1);
+  if (!/^(0x[0-9a-f]+|\d+)$/i.test(field)) {
+    throw new ParseError(`Cannot parse wg dump: fwmark "${field}" is not a number`, 1);
+  }
   return Number(field);
 }
 
@@ -50,7 +54,10 @@ export function parseWgDump(text: string): WgDump {
   if (lines.length === 0) throw new ParseError("Cannot parse wg dump: empty output");
   const head = lines[0]!.split("\t");
   if (head.length !== 4) {
-    throw new ParseError(`Cannot parse wg dump: interface line has ${head.length} fields, expected 4`, 1);
+    throw new ParseError(
+      `Cannot parse wg dump: interface line has ${head.length} fields, expected 4`,
+      1,
+    );
   }
   const iface: WgDumpInterface = {
     privateKey: orNull(head[0]!),
@@ -61,7 +68,9 @@ export function parseWgDump(text: string): WgDump {
   const peers = lines.slice(1).map((l, i): WgDumpPeer => {
     const f = l.split("\t");
     const n = i + 2;
-    if (f.length !== 8) throw new ParseError(`Cannot parse wg dump: peer line has ${f.length} fields, expected 8`, n);
+    if (f.length !== 8) {
+      throw new ParseError(`Cannot parse wg dump: peer line has ${f.length} fields, expected 8`, n);
+    }
     return {
       publicKey: f[0]!,
       presharedKey: orNull(f[1]!),

@@ -1,9 +1,18 @@
 import { describe, expect, test } from "vitest";
-import { LineSplitter, MAX_LINE_BYTES, parseRequest, sameToken } from "../../src/daemon/control_protocol.ts";
+import {
+  LineSplitter,
+  MAX_LINE_BYTES,
+  parseRequest,
+  sameToken,
+} from "../../src/daemon/control_protocol.ts";
 
 describe("control protocol", () => {
   test("parses a request", () => {
-    expect(parseRequest('{"id":3,"method":"peer.add","params":{"a":1}}')).toEqual({ id: 3, method: "peer.add", params: { a: 1 } });
+    expect(parseRequest('{"id":3,"method":"peer.add","params":{"a":1}}')).toEqual({
+      id: 3,
+      method: "peer.add",
+      params: { a: 1 },
+    });
   });
   test.each([
     ["nope", /not JSON/],

@@ -48,13 +48,19 @@ describe("control socket", () => {
   });
 
   test("anything before auth is refused and the connection closed", async () => {
-    const out = await raw(['{"id":1,"method":"echo","params":{}}', '{"id":2,"method":"echo","params":{}}']);
+    const out = await raw([
+      '{"id":1,"method":"echo","params":{}}',
+      '{"id":2,"method":"echo","params":{}}',
+    ]);
     expect(out).toHaveLength(1);
     expect(out[0]).toContain("Not authenticated");
   });
 
   test("a wrong token is refused", async () => {
-    const out = await raw(['{"id":0,"method":"auth","params":{"token":"00"}}', '{"id":1,"method":"echo"}']);
+    const out = await raw([
+      '{"id":0,"method":"auth","params":{"token":"00"}}',
+      '{"id":1,"method":"echo"}',
+    ]);
     expect(out).toHaveLength(1);
     expect(out[0]).toContain("Not authenticated");
   });
@@ -65,6 +71,8 @@ describe("control socket", () => {
   });
 
   test("a missing token file gives a clear error", async () => {
-    await expect(ControlClient.connect(`${dir}/none.sock`)).rejects.toThrow(/Cannot read the control token/);
+    await expect(ControlClient.connect(`${dir}/none.sock`)).rejects.toThrow(
+      /Cannot read the control token/,
+    );
   });
 });

@@ -16,7 +16,8 @@ async function ctl(id: string, ...argv: string[]): Promise<string> {
   return r.stdout;
 }
 type LanHost = { name: string; publicEndpoint: string; remotes: string[] };
-const lanList = async (id: string) => JSON.parse(await ctl(id, "lan", "list", "--json")) as LanHost[];
+const lanList = async (id: string) =>
+  JSON.parse(await ctl(id, "lan", "list", "--json")) as LanHost[];
 
 beforeAll(async () => {
   lab = await labUp({ name: "lc", routers: [{ id: "a", hosts: 1 }, { id: "b", hosts: 1 }] });
@@ -35,23 +36,59 @@ describe("LAN host endpoints in peer cards", () => {
     await ctl("a", "lan", "add", lab.hostAddress("a1"), "--name", "a1");
     await ctl("b", "lan", "add", lab.hostAddress("b1"), "--name", "b1");
     // Each router learns the other's LAN host from its card and opens a pinhole for it.
-    const learned = await waitFor(async () => {
-      const [a, b] = [await lanList("a"), await lanList("b")];
-      return a[0]!.remotes.includes(b[0]!.publicEndpoint) && b[0]!.remotes.includes(a[0]!.publicEndpoint);
-    }, 20_000, 250);
+    const learned = await waitFor(
+      async () => {
+        const [a, b] = [await lanList("a"), await lanList("b")];
+        return a[0]!.remotes.includes(b[0]!.publicEndpoint) &&
+          b[0]!.remotes.includes(a[0]!.publicEndpoint);
+      },
+      20_000,
+      250,
+    );
     expect(learned).toBe(true);
     const [a1, b1] = [(await lanList("a"))[0]!, (await lanList("b"))[0]!];
     const [ka, kb] = [await wgKeyPair(), await wgKeyPair()];
-    wgs.push(await lab.hostWireguard("a1", { listenPort: 51820, privateKey: ka.privateKey, address: "10.252.0.1/24",
-      peers: [{ publicKey: kb.publicKey, endpoint: b1.publicEndpoint, allowedIps: ["10.252.0.2/32"], keepalive: 5 }] }));
-    wgs.push(await lab.hostWireguard("b1", { listenPort: 51820, privateKey: kb.privateKey, address: "10.252.0.2/24",
-      peers: [{ publicKey: ka.publicKey, endpoint: a1.publicEndpoint, allowedIps: ["10.252.0.1/32"], keepalive: 5 }] }));
-    const ok = await waitFor(() => allHandshook([{ wg: wgs[0]!, peerKey: kb.publicKey }, { wg: wgs[1]!, peerKey: ka.publicKey }]), 20_000, 100);
+    wgs.push(
+      await lab.hostWireguard("a1", {
+        listenPort: 51820,
+        privateKey: ka.privateKey,
+        address: "10.252.0.1/24",
+        peers: [{
+          publicKey: kb.publicKey,
+          endpoint: b1.publicEndpoint,
+          allowedIps: ["10.252.0.2/32"],
+          keepalive: 5,
+        }],
+      }),
+    );
+    wgs.push(
+      await lab.hostWireguard("b1", {
+        listenPort: 51820,
+        privateKey: kb.privateKey,
+        address: "10.252.0.2/24",
+        peers: [{
+          publicKey: ka.publicKey,
+          endpoint: a1.publicEndpoint,
+          allowedIps: ["10.252.0.1/32"],
+          keepalive: 5,
+        }],
+      }),
+    );
+    const ok = await waitFor(
+      () =>
+        allHandshook([{ wg: wgs[0]!, peerKey: kb.publicKey }, {
+          wg: wgs[1]!,
+          peerKey: ka.publicKey,
+        }]),
+      20_000,
+      100,
+    );
     expect(ok).toBe(true);
   });
 
   test("peer remove unpairs: the removed router's next card does not bring it back", async () => {
-    const bKey = (JSON.parse(await ctl("b", "status", "--json")) as { publicKey: string }).publicKey;
+    const bKey =
+      (JSON.parse(await ctl("b", "status", "--json")) as { publicKey: string }).publicKey;
     await ctl("a", "peer", "remove", bKey);
     // b re-signs and pushes its card (a LAN host change does that at once).
     await ctl("b", "lan", "remove", "b1");

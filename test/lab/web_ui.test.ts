@@ -21,12 +21,24 @@ beforeAll(async () => {
   await Promise.all([lab.startPunchd("a"), lab.startPunchd("b")]);
   // Chromium talks to Playwright over pipes, so it can live in the LAN host's namespace.
   wrapper = `${lab.dir}/chromium-a1.sh`;
-  await Deno.writeTextFile(wrapper, `#!/bin/sh\nexec ip netns exec ${lab.ns("a1")} ${CHROMIUM} "$@"\n`, { mode: 0o755 });
+  await Deno.writeTextFile(
+    wrapper,
+    `#!/bin/sh\nexec ip netns exec ${lab.ns("a1")} ${CHROMIUM} "$@"\n`,
+    { mode: 0o755 },
+  );
   if (hasChromium) {
     browser = await chromium.launch({
       executablePath: wrapper,
-      args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+      args: [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+      ],
       timeout: 60_000,
     });
   }
@@ -39,7 +51,10 @@ afterAll(async () => {
 
 describe.skipIf(!hasChromium)("web UI on the router's LAN side", () => {
   test("sign in from a LAN host, see the router, add a peer through the form", async () => {
-    const b = JSON.parse((await lab.punchctl("b", ["status", "--json"])).stdout) as { publicKey: string; addresses: string[] };
+    const b = JSON.parse((await lab.punchctl("b", ["status", "--json"])).stdout) as {
+      publicKey: string;
+      addresses: string[];
+    };
     const base = `http://${lab.lanAddress("a")}:${WEB_PORT}`;
     const page = await browser!.newPage();
     page.setDefaultTimeout(15_000);
@@ -51,7 +66,9 @@ describe.skipIf(!hasChromium)("web UI on the router's LAN side", () => {
     expect(await page.textContent(".flash.error")).toContain("Wrong username or password");
     await page.fill("#password", LAB_ROOT_PASSWORD);
     await page.click("button[type=submit]");
-    const a = JSON.parse((await lab.punchctl("a", ["status", "--json"])).stdout) as { publicKey: string };
+    const a = JSON.parse((await lab.punchctl("a", ["status", "--json"])).stdout) as {
+      publicKey: string;
+    };
     expect(await page.textContent("body")).toContain(a.publicKey);
 
     await page.goto(`${base}/peers`);
@@ -62,7 +79,10 @@ describe.skipIf(!hasChromium)("web UI on the router's LAN side", () => {
     await page.click("form[action='/peers/add'] button");
     expect(await page.textContent(".flash.ok")).toContain("b");
 
-    const list = JSON.parse((await lab.punchctl("a", ["peer", "list", "--json"])).stdout) as { name: string; publicKey: string }[];
+    const list = JSON.parse((await lab.punchctl("a", ["peer", "list", "--json"])).stdout) as {
+      name: string;
+      publicKey: string;
+    }[];
     expect(list).toMatchObject([{ name: "b", publicKey: b.publicKey }]);
     const uci = await Deno.readTextFile(`${lab.routerDir("a")}/etc/config/network`);
     expect(uci).toContain(`option public_key '${b.publicKey}'`);
@@ -71,7 +91,9 @@ describe.skipIf(!hasChromium)("web UI on the router's LAN side", () => {
 
   test("pairing and a LAN host from the web UI: invite made in the browser, joined with punchctl", async () => {
     // Start from a clean slate: the peer added by hand above goes first.
-    const bKey = (JSON.parse((await lab.punchctl("b", ["status", "--json"])).stdout) as { publicKey: string }).publicKey;
+    const bKey =
+      (JSON.parse((await lab.punchctl("b", ["status", "--json"])).stdout) as { publicKey: string })
+        .publicKey;
     expect((await lab.punchctl("a", ["peer", "remove", bKey])).code).toBe(0);
     const base = `http://${lab.lanAddress("a")}:${WEB_PORT}`;
     const page = await browser!.newPage();
@@ -88,7 +110,10 @@ describe.skipIf(!hasChromium)("web UI on the router's LAN side", () => {
     const join = await lab.punchctl("b", ["join", token]);
     expect(join.stderr).toBe("");
     expect(join.code).toBe(0);
-    const peers = JSON.parse((await lab.punchctl("a", ["peer", "list", "--json"])).stdout) as { name: string; publicKey: string }[];
+    const peers = JSON.parse((await lab.punchctl("a", ["peer", "list", "--json"])).stdout) as {
+      name: string;
+      publicKey: string;
+    }[];
     expect(peers).toMatchObject([{ name: "b", publicKey: bKey }]);
     await page.goto(`${base}/peers`);
     expect(await page.textContent("table.peers tbody")).toContain("b");
@@ -97,15 +122,23 @@ describe.skipIf(!hasChromium)("web UI on the router's LAN side", () => {
     await page.fill("#lan-name", "a1");
     await page.fill("#lan-host", lab.hostAddress("a1"));
     await page.click("form[action='/lan/add'] button");
-    expect(await page.textContent(".flash.ok")).toContain(`reachable at ${lab.publicAddress("a")}:`);
-    const hosts = JSON.parse((await lab.punchctl("a", ["lan", "list", "--json"])).stdout) as { name: string }[];
+    expect(await page.textContent(".flash.ok")).toContain(
+      `reachable at ${lab.publicAddress("a")}:`,
+    );
+    const hosts = JSON.parse((await lab.punchctl("a", ["lan", "list", "--json"])).stdout) as {
+      name: string;
+    }[];
     expect(hosts.map((h) => h.name)).toEqual(["a1"]);
     await page.close();
   });
 
   test("the web UI is not reachable on the WAN address", async () => {
-    const probe = `try { await fetch("http://${lab.wanAddress("a")}:${WEB_PORT}/login", { signal: AbortSignal.timeout(3000) }); console.log("open") } catch { console.log("closed") }`;
-    const r = await lab.exec("b", [`${REPO_ROOT}/node_modules/.bin/deno`, "eval", probe], { timeoutMs: 20_000 });
+    const probe = `try { await fetch("http://${
+      lab.wanAddress("a")
+    }:${WEB_PORT}/login", { signal: AbortSignal.timeout(3000) }); console.log("open") } catch { console.log("closed") }`;
+    const r = await lab.exec("b", [`${REPO_ROOT}/node_modules/.bin/deno`, "eval", probe], {
+      timeoutMs: 20_000,
+    });
     expect(r.stdout.trim()).toBe("closed");
   });
 });

@@ -2,11 +2,18 @@ import { describe, expect, test } from "vitest";
 import { flagBool, flagString, parseArgs } from "../../src/lib/args.ts";
 import { UsageError } from "../../src/lib/errors.ts";
 
-const spec = { name: { type: "string" }, json: { type: "boolean" }, tag: { type: "string", multiple: true } } as const;
+const spec = {
+  name: { type: "string" },
+  json: { type: "boolean" },
+  tag: { type: "string", multiple: true },
+} as const;
 
 describe("argument parser", () => {
   test("values, booleans, = form, positionals and repeats", () => {
-    const a = parseArgs(["x", "--name", "n1", "--json", "--tag=a", "--tag", "b", "--", "--y"], spec);
+    const a = parseArgs(
+      ["x", "--name", "n1", "--json", "--tag=a", "--tag", "b", "--", "--y"],
+      spec,
+    );
     expect(flagString(a, "name")).toBe("n1");
     expect(flagBool(a, "json")).toBe(true);
     expect(a.flags.tag).toEqual(["a", "b"]);

@@ -34,8 +34,11 @@ config interface 'wan'
 \toption proto 'dhcp'
 `;
 
-async function punchctl(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const out = await new Deno.Command(`${REPO}bin/punchctl`, { args: ["--socket", sock(), ...argv] }).output();
+async function punchctl(
+  ...argv: string[]
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  const out = await new Deno.Command(`${REPO}bin/punchctl`, { args: ["--socket", sock(), ...argv] })
+    .output();
   const dec = new TextDecoder();
   return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
 }
@@ -45,15 +48,33 @@ beforeAll(async () => {
   await Deno.mkdir(`${root}/etc/config`, { recursive: true });
   await Deno.mkdir(`${root}/var/run/ubus`, { recursive: true });
   await Deno.writeTextFile(`${root}/etc/config/network`, NETWORK);
-  await Deno.writeTextFile(`${root}/etc/config/firewall`, "\nconfig defaults\n\toption input 'REJECT'\n");
-  await Deno.writeTextFile(`${root}/etc/config/punch`, "\nconfig punch 'main'\n\toption interface 'wg0'\n\tlist stun_server 'none'\n\toption web_port '0'\n");
+  await Deno.writeTextFile(
+    `${root}/etc/config/firewall`,
+    "\nconfig defaults\n\toption input 'REJECT'\n",
+  );
+  await Deno.writeTextFile(
+    `${root}/etc/config/punch`,
+    "\nconfig punch 'main'\n\toption interface 'wg0'\n\tlist stun_server 'none'\n\toption web_port '0'\n",
+  );
   double = await startUbusDouble({
     socketPath: `${root}/var/run/ubus/ubus.sock`,
     configDir: `${root}/etc/config`,
     secondMs: SECOND_MS,
     interfaces: {
-      wan: { up: true, proto: "dhcp", device: "eth1", l3_device: "eth1", ipv4: [{ address: "198.51.100.7", mask: 24 }] },
-      lan: { up: true, proto: "static", device: "br-lan", l3_device: "br-lan", ipv4: [{ address: "192.168.1.1", mask: 24 }] },
+      wan: {
+        up: true,
+        proto: "dhcp",
+        device: "eth1",
+        l3_device: "eth1",
+        ipv4: [{ address: "198.51.100.7", mask: 24 }],
+      },
+      lan: {
+        up: true,
+        proto: "static",
+        device: "br-lan",
+        l3_device: "br-lan",
+        ipv4: [{ address: "192.168.1.1", mask: 24 }],
+      },
     },
   });
   punchd = new Deno.Command(`${REPO}bin/punchd`, {
@@ -81,28 +102,50 @@ describe("openwrt backend against the ubus/rpcd double", () => {
   test("first start creates wg0, its firewall zone and WAN rule through rpcd apply + confirm", async () => {
     const net = await Deno.readTextFile(`${root}/etc/config/network`);
     expect(net.startsWith(NETWORK)).toBe(true); // the rest of the file is untouched
-    expect(net).toMatch(/config interface 'wg0'\n\toption proto 'wireguard'\n\toption private_key '[A-Za-z0-9+/]{43}='/);
-    const ok = await waitFor(async () => {
-      const fw = await Deno.readTextFile(`${root}/etc/config/firewall`);
-      return fw.includes("config zone 'punch'") && fw.includes("config rule 'punch_wg'");
-    }, 20_000, 100);
+    expect(net).toMatch(
+      /config interface 'wg0'\n\toption proto 'wireguard'\n\toption private_key '[A-Za-z0-9+/]{43}='/,
+    );
+    const ok = await waitFor(
+      async () => {
+        const fw = await Deno.readTextFile(`${root}/etc/config/firewall`);
+        return fw.includes("config zone 'punch'") && fw.includes("config rule 'punch_wg'");
+      },
+      20_000,
+      100,
+    );
     expect(ok).toBe(true);
     const fw = await Deno.readTextFile(`${root}/etc/config/firewall`);
     expect(fw).toContain("\toption dest_port '51820'");
     expect(fw).toContain("config forwarding 'punch_from_lan'");
     expect(double.configChanges).toContain("network");
     const st = JSON.parse((await punchctl("status", "--json")).stdout);
-    expect(st).toMatchObject({ platform: "openwrt", interface: "wg0", wan: { address: "198.51.100.7", device: "eth1" } });
+    expect(st).toMatchObject({
+      platform: "openwrt",
+      interface: "wg0",
+      wan: { address: "198.51.100.7", device: "eth1" },
+    });
   });
 
   test("a peer added through punchctl lands in /etc/config/network", async () => {
     const k = await wgKeyPair();
-    const r = await punchctl("peer", "add", "--name", "cabin", "--public-key", k.publicKey, "--allowed-ips", "10.77.0.9/32",
-      "--endpoint", "203.0.113.20:51820");
+    const r = await punchctl(
+      "peer",
+      "add",
+      "--name",
+      "cabin",
+      "--public-key",
+      k.publicKey,
+      "--allowed-ips",
+      "10.77.0.9/32",
+      "--endpoint",
+      "203.0.113.20:51820",
+    );
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
     const net = await Deno.readTextFile(`${root}/etc/config/network`);
-    expect(net).toContain(`config wireguard_wg0\n\toption description 'cabin'\n\toption public_key '${k.publicKey}'`);
+    expect(net).toContain(
+      `config wireguard_wg0\n\toption description 'cabin'\n\toption public_key '${k.publicKey}'`,
+    );
     expect(net).toContain("\toption persistent_keepalive '5'");
   });
 
@@ -110,11 +153,24 @@ describe("openwrt backend against the ubus/rpcd double", () => {
     const before = await Deno.readTextFile(`${root}/etc/config/network`);
     double.setInterface("wan", { up: false });
     const k = await wgKeyPair();
-    const r = await punchctl("peer", "add", "--name", "doomed", "--public-key", k.publicKey, "--allowed-ips", "10.77.0.10/32");
+    const r = await punchctl(
+      "peer",
+      "add",
+      "--name",
+      "doomed",
+      "--public-key",
+      k.publicKey,
+      "--allowed-ips",
+      "10.77.0.10/32",
+    );
     expect(r.code).not.toBe(0);
     expect(r.stderr).toMatch(/not confirmed and is being rolled back: the WAN interface is down/);
     // rpcd restores the snapshot when the apply timeout runs out.
-    const rolledBack = await waitFor(async () => (await Deno.readTextFile(`${root}/etc/config/network`)) === before, 10_000, 50);
+    const rolledBack = await waitFor(
+      async () => (await Deno.readTextFile(`${root}/etc/config/network`)) === before,
+      10_000,
+      50,
+    );
     expect(rolledBack).toBe(true);
     double.setInterface("wan", { up: true, ipv4: [{ address: "198.51.100.7", mask: 24 }] });
     const st = JSON.parse((await punchctl("status", "--json")).stdout);

@@ -13,7 +13,13 @@ const want = (over: Partial<WgDesired> = {}): WgDesired => ({
   privateKey: PRIV,
   listenPort: 51820,
   addresses: ["10.77.0.1/24"],
-  peers: [{ publicKey: P1, allowedIps: ["10.77.0.2/32"], endpoint: "203.0.113.20:51820", persistentKeepalive: 5, routeAllowedIps: true }],
+  peers: [{
+    publicKey: P1,
+    allowedIps: ["10.77.0.2/32"],
+    endpoint: "203.0.113.20:51820",
+    persistentKeepalive: 5,
+    routeAllowedIps: true,
+  }],
   ...over,
 });
 const NOW = 1_800_000_000;
@@ -29,8 +35,17 @@ describe("WireGuard diff", () => {
     const w = want();
     w.peers[0]!.allowedIps = ["192.168.2.0/24", "10.77.0.2"];
     const ops = diffWg(w, l, new Map([[P1, "203.0.113.20:51820"]]), NOW, publicKeyOf);
-    expect(ops).toEqual([{ kind: "set-peer", publicKey: P1, allowedIps: ["10.77.0.2/32", "192.168.2.0/24"] }]);
-    expect(wgSetArgs(ops[0]!, w).args).toEqual(["peer", P1, "allowed-ips", "10.77.0.2/32,192.168.2.0/24"]);
+    expect(ops).toEqual([{
+      kind: "set-peer",
+      publicKey: P1,
+      allowedIps: ["10.77.0.2/32", "192.168.2.0/24"],
+    }]);
+    expect(wgSetArgs(ops[0]!, w).args).toEqual([
+      "peer",
+      P1,
+      "allowed-ips",
+      "10.77.0.2/32,192.168.2.0/24",
+    ]);
   });
 
   test("a roaming peer with a fresh handshake keeps its live endpoint", () => {
@@ -46,13 +61,27 @@ describe("WireGuard diff", () => {
   });
 
   test("removed and new peers, new key, new port", () => {
-    const l = parseWgDump(`(none)\tother=\t4000\toff\n${P2}\t(none)\t(none)\t(none)\t0\t0\t0\toff\n`);
+    const l = parseWgDump(
+      `(none)\tother=\t4000\toff\n${P2}\t(none)\t(none)\t(none)\t0\t0\t0\toff\n`,
+    );
     const ops = diffWg(want(), l, new Map(), NOW, publicKeyOf);
-    expect(ops.map((o) => o.kind)).toEqual(["set-private-key", "set-listen-port", "remove-peer", "set-peer"]);
+    expect(ops.map((o) => o.kind)).toEqual([
+      "set-private-key",
+      "set-listen-port",
+      "remove-peer",
+      "set-peer",
+    ]);
     expect(wgSetArgs(ops[0]!, want()).stdin).toBe(PRIV + "\n");
     expect(wgSetArgs(ops[0]!, want()).args.join(" ")).not.toContain(PRIV);
     expect(wgSetArgs(ops[3]!, want()).args).toEqual([
-      "peer", P1, "allowed-ips", "10.77.0.2/32", "endpoint", "203.0.113.20:51820", "persistent-keepalive", "5",
+      "peer",
+      P1,
+      "allowed-ips",
+      "10.77.0.2/32",
+      "endpoint",
+      "203.0.113.20:51820",
+      "persistent-keepalive",
+      "5",
     ]);
   });
 });

@@ -2,7 +2,8 @@ import { describe, expect, test } from "vitest";
 import { parseWgDump } from "../../src/wg/wg_dump.ts";
 import { ParseError } from "../../src/lib/errors.ts";
 
-const vector = (name: string) => Deno.readTextFileSync(new URL(`../vectors/wg/${name}`, import.meta.url));
+const vector = (name: string) =>
+  Deno.readTextFileSync(new URL(`../vectors/wg/${name}`, import.meta.url));
 
 describe("wg show dump parser", () => {
   test("parses a dump captured from wireguard-go + wg (three peers: endpoint, psk, bare)", () => {
@@ -25,9 +26,16 @@ describe("wg show dump parser", () => {
   });
 
   test("an interface with fwmark and a handshake", () => {
-    const d = parseWgDump("(none)\tpub=\t0\t0x1234\n" + "k=\t(none)\t[2001:db8::1]:51820\t::/0\t1700000000\t10\t20\t25\n");
+    const d = parseWgDump(
+      "(none)\tpub=\t0\t0x1234\n" +
+        "k=\t(none)\t[2001:db8::1]:51820\t::/0\t1700000000\t10\t20\t25\n",
+    );
     expect(d.iface).toMatchObject({ privateKey: null, fwmark: 0x1234 });
-    expect(d.peers[0]).toMatchObject({ endpoint: "[2001:db8::1]:51820", latestHandshake: 1700000000, rxBytes: 10 });
+    expect(d.peers[0]).toMatchObject({
+      endpoint: "[2001:db8::1]:51820",
+      latestHandshake: 1700000000,
+      rxBytes: 10,
+    });
   });
 
   test.each([

@@ -244,7 +244,9 @@ export class PeeringService implements PairingHost {
     this.state.invites = this.invites.toJSON();
     this.state.cards = this.cards.toJSON();
     await this.writer.save(this.state);
-    this.lanBridge?.remotes(remoteLanHosts(this.cards.list().map((c) => c.card), this.own?.card.wgPublicKey));
+    this.lanBridge?.remotes(
+      remoteLanHosts(this.cards.list().map((c) => c.card), this.own?.card.wgPublicKey),
+    );
   }
 
   private lanBridge: LanBridge | undefined;

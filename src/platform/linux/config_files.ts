@@ -1,4 +1,11 @@
-import { applyChanges, parseUci, sections, type UciChange, type UciSection, writeUci } from "../../uci/mod.ts";
+import {
+  applyChanges,
+  parseUci,
+  sections,
+  type UciChange,
+  type UciSection,
+  writeUci,
+} from "../../uci/mod.ts";
 import { modeOf, readTextOrNull, writeFileAtomic } from "../atomic_file_deno.ts";
 import type { ConfigBackend } from "../types.ts";
 
@@ -22,7 +29,9 @@ export class FileConfigBackend implements ConfigBackend {
     try {
       return sections(parseUci(text));
     } catch (e) {
-      throw new Error(`Cannot read ${this.path(config)}: ${(e as Error).message}; fix the file by hand`);
+      throw new Error(
+        `Cannot read ${this.path(config)}: ${(e as Error).message}; fix the file by hand`,
+      );
     }
   }
 

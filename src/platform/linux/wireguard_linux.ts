@@ -37,7 +37,9 @@ export class LinuxWireguard implements WireguardBackend {
       this.linkKey = "";
       live = await this.dump(want.ifname);
     }
-    if (!live) throw new Error(`Cannot read WireGuard interface "${want.ifname}" after creating it`);
+    if (!live) {
+      throw new Error(`Cannot read WireGuard interface "${want.ifname}" after creating it`);
+    }
     const n = await syncPeers(want, live, this.applied);
     // Addresses and routes change rarely: re-read them when the config changed, else once a minute.
     const key = JSON.stringify([want.ifname, want.addresses, want.mtu, desiredRoutes(want)]);
@@ -76,35 +78,59 @@ export class LinuxWireguard implements WireguardBackend {
       if ((await exec(["wg", "show", ifname, "dump"])).code === 0) return;
       await new Promise((r) => setTimeout(r, LINK_WAIT_MS));
     }
-    throw new Error(`Cannot create WireGuard interface "${ifname}": no kernel module and wireguard-go did not start`);
+    throw new Error(
+      `Cannot create WireGuard interface "${ifname}": no kernel module and wireguard-go did not start`,
+    );
   }
 
   /** MTU, up state, addresses and routes; returns the number of changes. */
   private async syncLink(want: WgDesired): Promise<number> {
     let n = 0;
     const dev = want.ifname;
-    await execOk(["ip", "link", "set", "dev", dev, ...(want.mtu ? ["mtu", String(want.mtu)] : []), "up"]);
+    await execOk([
+      "ip",
+      "link",
+      "set",
+      "dev",
+      dev,
+      ...(want.mtu ? ["mtu", String(want.mtu)] : []),
+      "up",
+    ]);
     const info = JSON.parse(await execOk(["ip", "-j", "addr", "show", "dev", dev])) as IpAddrJson[];
     const have = new Set(
-      (info[0]?.addr_info ?? []).filter((a) => a.scope !== "link").map((a) => `${a.local}/${a.prefixlen}`),
+      (info[0]?.addr_info ?? []).filter((a) => a.scope !== "link").map((a) =>
+        `${a.local}/${a.prefixlen}`
+      ),
     );
     const wantAddrs = new Set(want.addresses.map((a) => {
       const c = parseCidr(a);
       return `${c.address}/${c.prefix}`;
     }));
-    for (const a of wantAddrs) if (!have.has(a)) (await execOk(["ip", "addr", "add", a, "dev", dev]), n++);
-    for (const a of have) if (!wantAddrs.has(a)) (await execOk(["ip", "addr", "del", a, "dev", dev]), n++);
+    for (const a of wantAddrs) {
+      if (!have.has(a)) (await execOk(["ip", "addr", "add", a, "dev", dev]), n++);
+    }
+    for (const a of have) {
+      if (!wantAddrs.has(a)) (await execOk(["ip", "addr", "del", a, "dev", dev]), n++);
+    }
 
     for (const fam of ["-4", "-6"]) {
-      const routes = JSON.parse(await execOk(["ip", "-j", fam, "route", "show", "dev", dev])) as IpRouteJson[];
+      const routes = JSON.parse(
+        await execOk(["ip", "-j", fam, "route", "show", "dev", dev]),
+      ) as IpRouteJson[];
       const haveR = new Set(
-        routes.filter((r) => r.protocol !== "kernel").map((r) => (r.dst === "default" ? (fam === "-4" ? "0.0.0.0/0" : "::/0") : r.dst)),
+        routes.filter((r) => r.protocol !== "kernel").map((
+          r,
+        ) => (r.dst === "default" ? (fam === "-4" ? "0.0.0.0/0" : "::/0") : r.dst)),
       );
       const wantR = desiredRoutes(want).filter((r) => (fam === "-4") === !r.includes(":"));
       const haveCanon = new Set(canonicalAllowedIps([...haveR]));
-      for (const r of wantR) if (!haveCanon.has(r)) (await execOk(["ip", "route", "replace", r, "dev", dev]), n++);
+      for (const r of wantR) {
+        if (!haveCanon.has(r)) (await execOk(["ip", "route", "replace", r, "dev", dev]), n++);
+      }
       for (const r of haveR) {
-        if (!wantR.includes(canonicalAllowedIps([r])[0]!)) (await execOk(["ip", "route", "del", r, "dev", dev]), n++);
+        if (!wantR.includes(canonicalAllowedIps([r])[0]!)) {
+          (await execOk(["ip", "route", "del", r, "dev", dev]), n++);
+        }
       }
     }
     return n;

@@ -14,12 +14,17 @@ export const UBUS_SOCKET = "/var/run/ubus/ubus.sock";
  * The OpenWrt backend: UCI through rpcd (apply with rollback), netifd for interfaces and
  * WireGuard, fw4 through UCI `firewall`, events from ubus.
  */
-export async function openwrtPlatform(root: string, opts: RpcdConfigOptions = {}): Promise<Platform> {
+export async function openwrtPlatform(
+  root: string,
+  opts: RpcdConfigOptions = {},
+): Promise<Platform> {
   let ubus: UbusClient;
   try {
     ubus = await UbusClient.connect(`${root}${UBUS_SOCKET}`, { timeoutMs: 30_000 });
   } catch (e) {
-    throw new Error(`Cannot connect to ubus at "${root}${UBUS_SOCKET}": ${errorMessage(e)}; is ubusd running?`);
+    throw new Error(
+      `Cannot connect to ubus at "${root}${UBUS_SOCKET}": ${errorMessage(e)}; is ubusd running?`,
+    );
   }
   const system = new NetifdSystem(ubus);
   const wanUpBefore = async () => (await system.ifStatus("wan"))?.up === true;

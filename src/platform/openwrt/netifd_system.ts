@@ -31,7 +31,9 @@ export class NetifdSystem implements SystemBackend {
     return {
       ...(dev ? { device: dev } : {}),
       ...(v4 ? { address: v4 } : {}),
-      v6: [...(s["ipv6-address"] ?? []), ...v6s].map((a) => a.address).filter((a) => !/^fe80:/i.test(a)),
+      v6: [...(s["ipv6-address"] ?? []), ...v6s].map((a) => a.address).filter((a) =>
+        !/^fe80:/i.test(a)
+      ),
     };
   }
 
@@ -49,7 +51,10 @@ export class NetifdSystem implements SystemBackend {
       if (data.interface === "wan" || data.interface === "wan6") onChange();
     }).then((s) => keep(() => s.unsubscribe()), () => {});
     for (const name of ["wan", "wan6"]) {
-      this.ubus.watch(`network.interface.${name}`, () => onChange()).then((w) => keep(() => w.unwatch()), () => {});
+      this.ubus.watch(`network.interface.${name}`, () => onChange()).then(
+        (w) => keep(() => w.unwatch()),
+        () => {},
+      );
     }
     return {
       close() {

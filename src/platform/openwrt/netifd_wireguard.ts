@@ -24,7 +24,12 @@ export class NetifdWireguard implements WireguardBackend {
       await this.ubus.call(`network.interface.${want.ifname}`, "up").catch(() => {});
       return 1;
     }
-    return await syncPeers(want, live, this.applied, (op) => op.kind === "set-peer" || op.kind === "remove-peer");
+    return await syncPeers(
+      want,
+      live,
+      this.applied,
+      (op) => op.kind === "set-peer" || op.kind === "remove-peer",
+    );
   }
 
   async remove(ifname: string): Promise<void> {

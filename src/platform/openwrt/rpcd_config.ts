@@ -42,13 +42,20 @@ export class RpcdConfig implements ConfigBackend {
   /** A root session allowed to write every config (rpcd `session create` + `grant`). */
   private async session(): Promise<string> {
     if (this.sid) {
-      const ok = await this.ubus.call("session", "access", { ubus_rpc_session: this.sid, scope: "uci", object: "network", function: "write" })
+      const ok = await this.ubus.call("session", "access", {
+        ubus_rpc_session: this.sid,
+        scope: "uci",
+        object: "network",
+        function: "write",
+      })
         .then((r) => r.access === true, () => false);
       if (ok) return this.sid;
     }
     const r = await this.ubus.call("session", "create", { timeout: SESSION_TIMEOUT_S });
     const sid = String(r.ubus_rpc_session ?? "");
-    if (!/^[0-9a-f]{32}$/.test(sid)) throw new Error("Cannot create an rpcd session: no session id in the reply");
+    if (!/^[0-9a-f]{32}$/.test(sid)) {
+      throw new Error("Cannot create an rpcd session: no session id in the reply");
+    }
     await this.ubus.call("session", "grant", {
       ubus_rpc_session: sid,
       scope: "uci",
@@ -71,34 +78,52 @@ export class RpcdConfig implements ConfigBackend {
     try {
       for (const c of changes) {
         const { method, args } = rpcdCallFor(config, c);
-        await this.ubus.call("uci", method, { ...args, ubus_rpc_session: sid } as unknown as Record<string, never>);
+        await this.ubus.call(
+          "uci",
+          method,
+          { ...args, ubus_rpc_session: sid } as unknown as Record<string, never>,
+        );
       }
     } catch (e) {
       await this.ubus.call("uci", "revert", { config, ubus_rpc_session: sid }).catch(() => {});
-      throw new Error(`Cannot change UCI config "${config}": ${errorMessage(e)}; nothing was changed`);
+      throw new Error(
+        `Cannot change UCI config "${config}": ${errorMessage(e)}; nothing was changed`,
+      );
     }
     try {
-      await this.ubus.call("uci", "apply", { rollback: true, timeout: this.opts.applyTimeoutS ?? APPLY_TIMEOUT_S, ubus_rpc_session: sid });
+      await this.ubus.call("uci", "apply", {
+        rollback: true,
+        timeout: this.opts.applyTimeoutS ?? APPLY_TIMEOUT_S,
+        ubus_rpc_session: sid,
+      });
     } catch (e) {
       await this.ubus.call("uci", "revert", { config, ubus_rpc_session: sid }).catch(() => {});
       const busy = (e as { code?: number }).code === 6;
       throw new Error(
         busy
-          ? `Cannot apply the change to "${config}": another change (LuCI?) is waiting for confirmation; try again in ${this.opts.applyTimeoutS ?? APPLY_TIMEOUT_S} s`
+          ? `Cannot apply the change to "${config}": another change (LuCI?) is waiting for confirmation; try again in ${
+            this.opts.applyTimeoutS ?? APPLY_TIMEOUT_S
+          } s`
           : `Cannot apply the change to "${config}": ${errorMessage(e)}`,
       );
     }
     await new Promise((r) => setTimeout(r, this.opts.settleMs ?? 2000));
-    const problem = this.opts.healthy ? await this.opts.healthy().catch((e) => errorMessage(e)) : null;
+    const problem = this.opts.healthy
+      ? await this.opts.healthy().catch((e) => errorMessage(e))
+      : null;
     if (problem !== null) {
-      this.lastProblem = `The last change to "${config}" was not confirmed and is being rolled back: ${problem}`;
+      this.lastProblem =
+        `The last change to "${config}" was not confirmed and is being rolled back: ${problem}`;
       throw new Error(this.lastProblem);
     }
     try {
       await this.ubus.call("uci", "confirm", { ubus_rpc_session: sid });
       this.lastProblem = null;
     } catch (e) {
-      this.lastProblem = `The last change to "${config}" could not be confirmed and was rolled back: ${errorMessage(e)}`;
+      this.lastProblem =
+        `The last change to "${config}" could not be confirmed and was rolled back: ${
+          errorMessage(e)
+        }`;
       throw new Error(this.lastProblem);
     }
   }

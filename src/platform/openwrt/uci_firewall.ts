@@ -13,13 +13,22 @@ export function ensureSection(
   const have = findSection(list, name);
   if (values === null) return have ? [{ op: "delete", section: name }] : [];
   if (!have || have.type !== type) {
-    return [...(have ? [{ op: "delete", section: name } as UciChange] : []), { op: "add", type, name, values }];
+    return [...(have ? [{ op: "delete", section: name } as UciChange] : []), {
+      op: "add",
+      type,
+      name,
+      values,
+    }];
   }
   const changes: UciChange[] = [];
   for (const [k, v] of Object.entries(values)) {
-    if (JSON.stringify(have.options[k]) !== JSON.stringify(v)) changes.push({ op: "set", section: name, option: k, value: v });
+    if (JSON.stringify(have.options[k]) !== JSON.stringify(v)) {
+      changes.push({ op: "set", section: name, option: k, value: v });
+    }
   }
-  for (const k of Object.keys(have.options)) if (!(k in values)) changes.push({ op: "delete", section: name, option: k });
+  for (const k of Object.keys(have.options)) {
+    if (!(k in values)) changes.push({ op: "delete", section: name, option: k });
+  }
   return changes;
 }
 
@@ -38,34 +47,59 @@ export class UciFirewall implements FirewallBackend {
 
   allowWanUdp(name: string, port: number | null): Promise<void> {
     return this.ensure((l) =>
-      ensureSection(l, "rule", `punch_${name}`, port === null ? null : {
-        name: `Punch-${name}`,
-        src: "wan",
-        proto: "udp",
-        dest_port: String(port),
-        target: "ACCEPT",
-      })
+      ensureSection(
+        l,
+        "rule",
+        `punch_${name}`,
+        port === null ? null : {
+          name: `Punch-${name}`,
+          src: "wan",
+          proto: "udp",
+          dest_port: String(port),
+          target: "ACCEPT",
+        },
+      )
     );
   }
 
   allowTunnel(ifname: string | null, _lanDevice: string | null): Promise<void> {
     return this.ensure((l) => [
-      ...ensureSection(l, "zone", "punch", ifname === null ? null : {
-        name: "punch",
-        network: [ifname],
-        input: "ACCEPT",
-        output: "ACCEPT",
-        forward: "REJECT",
-      }),
-      ...ensureSection(l, "forwarding", "punch_from_lan", ifname === null ? null : { src: "lan", dest: "punch" }),
-      ...ensureSection(l, "forwarding", "punch_to_lan", ifname === null ? null : { src: "punch", dest: "lan" }),
+      ...ensureSection(
+        l,
+        "zone",
+        "punch",
+        ifname === null ? null : {
+          name: "punch",
+          network: [ifname],
+          input: "ACCEPT",
+          output: "ACCEPT",
+          forward: "REJECT",
+        },
+      ),
+      ...ensureSection(
+        l,
+        "forwarding",
+        "punch_from_lan",
+        ifname === null ? null : { src: "lan", dest: "punch" },
+      ),
+      ...ensureSection(
+        l,
+        "forwarding",
+        "punch_to_lan",
+        ifname === null ? null : { src: "punch", dest: "lan" },
+      ),
     ]);
   }
 
   async setRules(name: string, nft: string | null): Promise<void> {
-    const path = `${this.root}/usr/share/nftables.d/ruleset-post/punch-${name.replace(/[^a-z0-9_-]/gi, "_")}.nft`;
+    const path = `${this.root}/usr/share/nftables.d/ruleset-post/punch-${
+      name.replace(/[^a-z0-9_-]/gi, "_")
+    }.nft`;
     if (nft === null) await Deno.remove(path).catch(() => {});
-    else await writeFileAtomic(path, `table inet punch_${name.replace(/[^a-z0-9_]/gi, "_")} {\n${nft}\n}\n`);
+    else {await writeFileAtomic(
+        path,
+        `table inet punch_${name.replace(/[^a-z0-9_]/gi, "_")} {\n${nft}\n}\n`,
+      );}
     if (this.root === "") await execOk(["fw4", "reload"]);
   }
 }
