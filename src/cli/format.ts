@@ -22,6 +22,13 @@ interface StatusLike {
   peers: PeerLike[];
   warnings: string[];
   netcheck?: { verdict: string; advice: string; publicV4?: { host: string; port: number } };
+  lanHosts?: {
+    name: string;
+    host: string;
+    port: number;
+    publicEndpoint?: string;
+    remotes: string[];
+  }[];
 }
 
 export function formatBytes(n: number): string {
@@ -80,6 +87,12 @@ export function formatStatus(s: StatusLike): string {
     lines.push(`netcheck:    ${s.netcheck.verdict}${pub} — ${s.netcheck.advice}`);
   }
   lines.push("", formatPeers(s.peers));
+  for (const h of s.lanHosts ?? []) {
+    lines.push(
+      `lan host ${h.name}: ${h.host}:${h.port} reachable at ${h.publicEndpoint ?? "?"}` +
+        (h.remotes.length ? `, pinholes for ${h.remotes.join(", ")}` : ", no remote yet"),
+    );
+  }
   for (const w of s.warnings) lines.push(`warning: ${w}`);
   return lines.join("\n");
 }
