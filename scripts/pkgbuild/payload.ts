@@ -38,12 +38,24 @@ export function wrapper(
   const target = form === "bundle"
     ? `"$d/deno" run ${RUN_FLAGS.join(" ")}${v8} "$d/punch.js"`
     : `"$d/punch"`;
+  const run = `"$d/lib/${c.loader}" --library-path "$d/lib" ${target}`;
+  // The first run after boot (DENO_DIR is on tmpfs) analyses the bundle and fills Deno's caches;
+  // done inside the long-running punchd that work leaves ~12 MB of native memory behind, so a
+  // short-lived run does it first.
+  const warm = form === "bundle" && prog === "punchd"
+    ? [
+      `[ -e "$DENO_DIR/dep_analysis_cache_v2" ] || ${
+        run.replace(v8, "")
+      } punchctl --version >/dev/null 2>&1`,
+    ]
+    : [];
   return [
     "#!/bin/sh",
     `# ${prog}: Deno's glibc runtime, started through the glibc loader Punch carries (OpenWrt is musl).`,
     `d=${LIB_DIR}`,
     "export DENO_DIR=/tmp/punch/deno DENO_NO_UPDATE_CHECK=1 DENO_NO_PROMPT=1",
-    `exec "$d/lib/${c.loader}" --library-path "$d/lib" ${target} ${prog} "$@"`,
+    ...warm,
+    `exec ${run} ${prog} "$@"`,
     "",
   ].join("\n");
 }
