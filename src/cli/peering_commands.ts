@@ -1,7 +1,8 @@
 import { flagBool, flagString, type ParsedArgs } from "../lib/args.ts";
 import { UsageError } from "../lib/errors.ts";
 import { encodeQr, qrToText } from "../lib/qr.ts";
-import { type Command, JSON_FLAG, out } from "./command.ts";
+import { type Command, JSON_FLAG, onePositional, out } from "./command.ts";
+import type { InviteView } from "../daemon/peering/invite_list.ts";
 
 interface PeerView {
   name: string;
@@ -49,6 +50,17 @@ export function formatCards(rows: readonly CardRow[]): string {
       `  subnets:   ${r.lanSubnets.join(", ") || "none"}`,
     ].join("\n");
   }).join("\n");
+}
+
+/** Invites as a table. */
+export function formatInvites(list: readonly InviteView[]): string {
+  if (list.length === 0) return "no invites (make one with: punchctl invite)";
+  return list.map((i) =>
+    `${i.id}  ${i.state.padEnd(11)}  ${i.name || "-"}  expires ${
+      new Date(i.expiresAt).toISOString()
+    }` +
+    (i.usedBy ? `  used by ${i.usedBy.slice(0, 8)}…` : "")
+  ).join("\n");
 }
 
 /** punchctl invite, join, accept and cards. */
@@ -123,6 +135,28 @@ export const PEERING_COMMANDS: readonly Command[] = [
         allowOverlap: flagBool(a, "allow-overlap"),
       }) as { peer: PeerView };
       return out(a, r, () => `paired with ${describePeer(r.peer)}`);
+    },
+  },
+  {
+    words: ["invites"],
+    usage: "invites [--json]",
+    summary:
+      "invites this router handed out and whether each is outstanding, used, expired or revoked",
+    flags: JSON_FLAG,
+    run: async (call, a) => {
+      const list = await call("invite.list") as InviteView[];
+      return out(a, list, () => formatInvites(list));
+    },
+  },
+  {
+    words: ["invite", "revoke"],
+    usage: "invite revoke ID",
+    summary: "withdraw an outstanding invite (its token stops working)",
+    flags: {},
+    run: async (call, a) => {
+      const id = onePositional(a, "invite id (see punchctl invites)");
+      await call("invite.revoke", { id });
+      return `invite ${id} revoked`;
     },
   },
   {

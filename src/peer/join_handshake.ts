@@ -272,7 +272,7 @@ export function rejectMessage(code: PeerErrorCode, invite: Invite): string {
     case "expired":
       return `${who} says the invite has expired: ask for a new one (punchctl invite)`;
     case "used":
-      return `${who} says the invite was already used: each invite works once; ask for a new one`;
+      return `${who} says the invite was already used or revoked: each invite works once; ask for a new one`;
     case "unknown-invite":
       return `${who} does not know this invite: check you copied the newest token, or ask for a new one`;
     case "auth-failed":

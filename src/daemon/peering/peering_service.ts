@@ -40,6 +40,8 @@ import { upsertPeer } from "./peer_apply.ts";
 import { emptyState, type PairedPeer, type PeeringState } from "./peering_state.ts";
 import type { Timer } from "../../lib/timer.ts";
 import { type LanBridge, remoteLanHosts } from "./lan_bridge.ts";
+import { inviteList } from "./invite_list.ts";
+import { UsageError } from "../../lib/errors.ts";
 
 /** Our card goes to every peer this often even without a change (a peer may have restarted). */
 export const REFRESH_PUSH_MS = 5 * 60_000;
@@ -175,6 +177,27 @@ export class PeeringService implements PairingHost {
         name: "invite.accept",
         summary: "accept a reply token from a router that joined {reply} → {peer}",
         run: (_d, p) => this.serial(() => acceptFlow(this, new Params(p))),
+      },
+      {
+        name: "invite.list",
+        summary: "invites handed out: outstanding, used, expired or revoked",
+        run: () => Promise.resolve(inviteList(this.invites.list(), this.d.now())),
+      },
+      {
+        name: "invite.revoke",
+        summary: "withdraw an outstanding invite {id}",
+        run: (_d, p) =>
+          this.serial(async () => {
+            const id = new Params(p).str("id");
+            const open = this.invites.outstanding(this.d.now()).some((r) => r.id === id);
+            if (!open || !this.invites.revoke(id)) {
+              throw new UsageError(
+                `Cannot revoke invite "${id}": no outstanding invite with that id (see punchctl invites)`,
+              );
+            }
+            await this.save();
+            return { id, revoked: true };
+          }),
       },
       {
         name: "cards.list",
