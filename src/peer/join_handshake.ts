@@ -25,6 +25,7 @@ import {
 import { type SignedCard, verifyCard } from "./peer_card.ts";
 import { hash, SymmetricState } from "./peer_crypto.ts";
 import { PeerError, type PeerErrorCode } from "./peer_error.ts";
+import { checkInviteUsable } from "./invite_usable.ts";
 
 /** How long after success an identical (retransmitted) request still gets the cached response. */
 export const RETRANSMIT_WINDOW_MS = 120_000;
@@ -66,21 +67,7 @@ export function startJoin(
   now: number,
   rand: Random,
 ): { state: JoinState; request: Uint8Array } {
-  if (now >= invite.expiresAt) {
-    throw new PeerError(
-      "expired",
-      `Invite expired at ${new Date(invite.expiresAt).toISOString()}: ask for a new one`,
-    );
-  }
-  if (
-    invite.wgPublicKey === toBase64(keys.wgPublicKey) ||
-    invite.signPublicKey === toBase64(keys.signPublicKey)
-  ) {
-    throw new PeerError(
-      "self",
-      'This invite was made by this router: run "punchctl join" on the other router',
-    );
-  }
+  checkInviteUsable(keys, invite, now);
   if (
     ownCard.card.wgPublicKey !== toBase64(keys.wgPublicKey) ||
     ownCard.card.signPublicKey !== toBase64(keys.signPublicKey)

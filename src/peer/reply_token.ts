@@ -30,6 +30,7 @@ import {
   writeName,
   writeSubnet,
 } from "./wire_fields.ts";
+import { checkInviteUsable } from "./invite_usable.ts";
 
 /** Bytes of the reply tag. */
 export const REPLY_MAC_LEN = 16;
@@ -64,21 +65,7 @@ export function makeReplyToken(
   own: PeerCard,
   now: number,
 ): string {
-  if (now >= invite.expiresAt) {
-    throw new PeerError(
-      "expired",
-      `Invite expired at ${new Date(invite.expiresAt).toISOString()}: ask for a new one`,
-    );
-  }
-  if (
-    invite.wgPublicKey === toBase64(keys.wgPublicKey) ||
-    invite.signPublicKey === toBase64(keys.signPublicKey)
-  ) {
-    throw new PeerError(
-      "self",
-      'This invite was made by this router: run "punchctl join" on the other router',
-    );
-  }
+  checkInviteUsable(keys, invite, now);
   const shared = dh(keys.wgPrivateKey, fromBase64(invite.wgPublicKey));
   if (shared === null) {
     throw new PeerError(
