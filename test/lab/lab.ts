@@ -323,7 +323,10 @@ class LabImpl implements Lab {
   async #waitUdp(id: string, port: number, what: string): Promise<void> {
     const ns = this.ns(id);
     const ok = await waitFor(
-      async () => (await nsRun(ns, ["ss", "-Hlun", `sport = :${port}`])).stdout.trim() !== "",
+      // Every address of the node, not just the first one the server happened to bind.
+      async () =>
+        (await nsRun(ns, ["ss", "-Hlun", `sport = :${port}`])).stdout.trim().split("\n")
+          .filter(Boolean).length >= Math.max(1, Object.values(this.#node(id).addrs).flat().length),
       15_000,
       50,
     );
