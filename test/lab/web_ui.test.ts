@@ -107,6 +107,7 @@ describe.skipIf(!hasChromium)("web UI on the router's LAN side", () => {
     const token = (await page.inputValue("textarea.token")).trim();
     expect(token).toMatch(/^punch1-/);
     expect(await page.locator("svg").count()).toBeGreaterThan(0); // the QR code
+    expect(await page.textContent("table.invites")).toContain("outstanding");
     const join = await lab.punchctl("b", ["join", token]);
     expect(join.stderr).toBe("");
     expect(join.code).toBe(0);
@@ -117,6 +118,14 @@ describe.skipIf(!hasChromium)("web UI on the router's LAN side", () => {
     expect(peers).toMatchObject([{ name: "b", publicKey: bKey }]);
     await page.goto(`${base}/peers`);
     expect(await page.textContent("table.peers tbody")).toContain("b");
+
+    await page.goto(`${base}/invite`);
+    expect(await page.textContent("table.invites")).toContain("used");
+    // A second invite, withdrawn from the page.
+    await page.click("form[action='/invite/create'] button");
+    await page.click("form[action='/invite/revoke'] button");
+    expect(await page.textContent(".flash.ok")).toContain("revoked");
+    expect(await page.textContent("table.invites")).toContain("revoked");
 
     await page.goto(`${base}/lan`);
     await page.fill("#lan-name", "a1");

@@ -12,9 +12,27 @@ ${qrBlock(token)}
 </div>`;
 }
 
-function invitePage(x: Ctx): Promise<Response> {
+function invitesTable(csrf: Html, rows: unknown[]): Html {
+  if (rows.length === 0) return h`<p class="hint">No invites yet.</p>`;
+  return h`<table class="invites"><thead><tr><th>Id</th><th>State</th><th>Expires</th><th></th></tr></thead><tbody>${
+    rows.map((r) => {
+      const o = obj(r);
+      const id = str(o.id);
+      const revoke = str(o.state) === "outstanding"
+        ? h`<form method="post" action="/invite/revoke" class="inline">${csrf}<input type="hidden" name="id" value="${id}"><button type="submit">Revoke</button></form>`
+        : "";
+      return h`<tr><td><code>${id}</code></td><td>${str(o.state)}</td><td>${
+        fmtTime(o.expiresAt)
+      }</td><td>${revoke}</td></tr>`;
+    })
+  }</tbody></table>`;
+}
+
+async function invitePage(x: Ctx): Promise<Response> {
   const v = x.flash?.values ?? {};
   const csrf = csrfField(x.session.csrf);
+  const listed = await call(x.deps, "invite.list");
+  const invites = listed.ok && Array.isArray(listed.value) ? invitesTable(csrf, listed.value) : "";
   const created = v.token
     ? tokenBox(
       "Invite token",
@@ -35,7 +53,7 @@ function invitePage(x: Ctx): Promise<Response> {
 <h2>Invite another router</h2>
 <form method="post" action="/invite/create">
 ${csrf}
-<label for="inv-name">Name for the new peer (optional)</label>
+<label for="inv-name">Name this router goes by in the invite (optional)</label>
 <input id="inv-name" name="name" maxlength="64" value="${v.name ?? ""}">
 <label for="inv-expires">Valid for</label>
 <select id="inv-expires" name="expires">${
@@ -46,6 +64,7 @@ ${csrf}
 <button type="submit">Create invite</button>
 </form>
 ${created}
+${invites}
 </section>
 <section>
 <h2>Join with a token</h2>
@@ -72,7 +91,7 @@ ${csrf}
 <button type="submit">Accept</button>
 </form>
 </section>`;
-  return Promise.resolve(x.page("Invite", "/invite", body));
+  return x.page("Invite", "/invite", body);
 }
 
 async function createInvite(x: Ctx): Promise<Response> {
@@ -120,6 +139,16 @@ async function joinInvite(x: Ctx): Promise<Response> {
   });
 }
 
+async function revokeInvite(x: Ctx): Promise<Response> {
+  const id = field(x.form, "id");
+  const r = await call(x.deps, "invite.revoke", { id });
+  if (!r.ok) return x.redirect("/invite", failed(`revoke invite "${id}"`, r.message));
+  return x.redirect("/invite", {
+    kind: "ok",
+    message: `Invite ${id} revoked: its token no longer works`,
+  });
+}
+
 async function acceptReply(x: Ctx): Promise<Response> {
   const reply = field(x.form, "reply");
   if (!reply) {
@@ -146,6 +175,12 @@ export const inviteRoutes: Route[] = [
     path: "/invite",
     summary: "Create, join and accept invites",
     handler: invitePage,
+  },
+  {
+    method: "POST",
+    path: "/invite/revoke",
+    summary: "Withdraw an outstanding invite",
+    handler: revokeInvite,
   },
   {
     method: "POST",
