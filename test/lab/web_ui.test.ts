@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { type Browser, chromium } from "playwright-core";
+import type { Browser } from "playwright-core";
+import { CHROMIUM, hasChromium, launchChromium } from "../web/chromium.ts";
 import { type Lab, labUp, REPO_ROOT } from "./lab.ts";
 import { LAB_ROOT_PASSWORD } from "./uci_files.ts";
 
@@ -8,8 +9,6 @@ import { LAB_ROOT_PASSWORD } from "./uci_files.ts";
  * with the router's password and adds a peer that punchd then has in UCI and WireGuard. The
  * same port on the WAN address is closed.
  */
-const CHROMIUM = "/usr/bin/chromium";
-const hasChromium = await Deno.stat(CHROMIUM).then(() => true, () => false);
 const WEB_PORT = 8451;
 
 let lab: Lab;
@@ -27,20 +26,7 @@ beforeAll(async () => {
     { mode: 0o755 },
   );
   if (hasChromium) {
-    browser = await chromium.launch({
-      executablePath: wrapper,
-      args: [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-      ],
-      timeout: 60_000,
-    });
+    browser = await launchChromium(wrapper, 60_000);
   }
 }, 120_000);
 

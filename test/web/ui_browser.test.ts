@@ -1,16 +1,8 @@
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { type Browser, chromium } from "playwright-core";
+import type { Browser } from "playwright-core";
+import { CHROMIUM, hasChromium, launchChromium } from "./chromium.ts";
 import { createApp } from "../../web/app.ts";
 import { FakeControl, fakeDeps } from "./fake_control.ts";
-
-const CHROMIUM = "/usr/bin/chromium";
-const hasChromium = (() => {
-  try {
-    return Deno.statSync(CHROMIUM).isFile;
-  } catch {
-    return false;
-  }
-})();
 
 describe.skipIf(!hasChromium)("web UI in Chromium", () => {
   let server: Deno.HttpServer<Deno.NetAddr> | undefined;
@@ -24,20 +16,7 @@ describe.skipIf(!hasChromium)("web UI in Chromium", () => {
     const app = createApp(deps);
     server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, app.fetch);
     base = `http://127.0.0.1:${server.addr.port}`;
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-      ],
-      timeout: 30_000,
-    });
+    browser = await launchChromium(CHROMIUM, 30_000);
   }, 60_000);
 
   afterAll(async () => {
