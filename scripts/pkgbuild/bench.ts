@@ -5,16 +5,22 @@ import { readIpk } from "../../src/pkg/ipk.ts";
 import { inflateRaw } from "../../src/pkg/compress_deno.ts";
 import { VERSION } from "../../src/version.ts";
 import { networkFile, punchFile } from "../../test/lab/uci_files.ts";
+import { benchLab } from "./bench_lab.ts";
 import { exists, makeRoot, must, progArgv, unpackIpk } from "./musl_root.ts";
 
 const HELP =
-  `Usage: scripts/bench-package [--dist DIR] [--runs N] [--idle SECONDS] [--v8-flags FLAGS]
+  `Usage: scripts/bench-package [--dist DIR] [--runs N] [--idle SECONDS] [--lab-idle SECONDS]
+                             [--v8-flags FLAGS] [--env K=V]
 
 Reports, for the packages in DIR (default dist/, built first when missing):
   size of every .ipk/.apk and the installed size;
   cold start: x86_64 punchd from spawn to its control socket, with an empty DENO_DIR (N runs),
   and warm start (code cache kept);
-  idle memory of punchd after SECONDS (default 10): VmRSS, RssAnon, RssFile, RssShmem, threads.
+  idle memory of punchd after SECONDS (default 10): VmRSS, RssAnon, RssFile, RssShmem, threads;
+  idle memory in use, in the lab: the package's punchd on two routers (the wrapper pointed at the
+  unpacked package), paired with an invite, tunnel up, every web UI page loaded once, then idle
+  for --lab-idle SECONDS (default 60; 0 skips it); bin/punchd (source mode) the same way on two
+  other routers of the same lab, for comparison.
 --v8-flags replaces punchd's V8 flags in the wrapper for comparison (\`none\` = V8 defaults);
 --env K=V exports a variable in the wrapper (e.g. MALLOC_ARENA_MAX=2).
 Needs root (chroot, unshare, mknod).`;
@@ -80,6 +86,8 @@ async function main(argv: string[]): Promise<number> {
   const runs = Number(arg(argv, "--runs", "5"));
   const idle = Number(arg(argv, "--idle", "10"));
   const v8 = arg(argv, "--v8-flags", "");
+  const labIdle = Number(arg(argv, "--lab-idle", "60"));
+  if (!(labIdle >= 0 && labIdle <= 3600)) throw new Error("--lab-idle takes 0..3600 seconds");
   const ipk = `${dist}/punch_${PKG_VERSION}_x86_64.ipk`;
   if (!exists(ipk)) await must([`${repo}/scripts/build-packages`, "--out", dist], 900_000);
 
@@ -163,6 +171,10 @@ async function main(argv: string[]): Promise<number> {
       );
     } finally {
       await stop(child);
+    }
+    if (labIdle > 0) {
+      console.log(`## Idle memory in use, lab (x86_64, paired, web UI used, ${labIdle} s idle)`);
+      await benchLab(root, work, labIdle);
     }
   } finally {
     await Deno.remove(work, { recursive: true }).catch(() => {});

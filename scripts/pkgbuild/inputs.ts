@@ -155,13 +155,19 @@ export async function glibcFor(cache: string, cpu: Cpu): Promise<Glibc> {
   return { files, versions, copyrights };
 }
 
-/** Bundles both entry points into one JS file with `deno bundle` (npm packages inlined). */
+/**
+ * Bundles both entry points into one JS file with `deno bundle` (npm packages inlined), minified
+ * and pure ASCII: V8 keeps a module's whole source in the heap for the life of the process, as
+ * one byte per character only when every character is Latin-1 (one em dash in a comment doubles
+ * it), so the bundle is minified (no comments) and any other character is written as a \u escape.
+ */
 export async function bundle(root: string, out: string): Promise<void> {
   // PUNCH_BUNDLE_ENTRY: another entry file, for trying the packaging while the program is broken
   const entry = Deno.env.get("PUNCH_BUNDLE_ENTRY") ?? `${root}/scripts/bundle_entry.ts`;
   await run(`${root}/node_modules/.bin/deno`, [
     "bundle",
     "--quiet",
+    "--minify",
     "--platform",
     "deno",
     "--config",
@@ -170,13 +176,35 @@ export async function bundle(root: string, out: string): Promise<void> {
     out,
     entry,
   ]);
-  const js = await Deno.readTextFile(out);
-  const external = js.split("\n").filter((l) =>
-    /^import\s.*\sfrom\s+["'](?!node:)/.test(l) || /^import\s+["'](?!node:)/.test(l)
-  );
+  const js = asciiSource(await Deno.readTextFile(out));
+  const external = bundleImports(js).filter((s) => !s.startsWith("node:"));
   if (external.length > 0) {
     throw new Error(`Bundle still imports modules: ${external.slice(0, 3).join("; ")}`);
   }
+  await Deno.writeTextFile(out, js);
+}
+
+/** The specifiers of static and dynamic imports in (minified) JavaScript. */
+export function bundleImports(js: string): string[] {
+  return [...js.matchAll(IMPORT_RE)].map((m) => (m[1] ?? m[2])!);
+}
+
+const IMPORT_RE = new RegExp(
+  [
+    // static: at a statement start, `import "x"` or `import ... from "x"`
+    /(?:^|[;{}\n])\s*import\s*(?:[\w$*{][^;"']*?\bfrom\s*)?["']([^"']+)["']/.source,
+    // dynamic: `import("x")` anywhere
+    /\bimport\s*\(\s*["']([^"']+)["']/.source,
+  ].join("|"),
+  "g",
+);
+
+/** Writes every character outside printable ASCII as a `\uXXXX` escape (the bundle has no raw templates). */
+export function asciiSource(js: string): string {
+  return js.replace(
+    /[\u007f-\uffff]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
+  );
 }
 
 /** `deno compile` with a given denort (DENORT_BIN): one self-contained binary for a target. */

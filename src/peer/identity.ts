@@ -1,4 +1,5 @@
-import { ed25519, x25519 } from "@noble/curves/ed25519.js";
+import { x25519 } from "@noble/curves/ed25519.js";
+import { ed25519 } from "./ed25519.ts";
 import { sha256 } from "@noble/hashes/sha2.js";
 import { fromBase64, toBase64 } from "../lib/base64.ts";
 import { toHex } from "../lib/bytes.ts";

@@ -3,7 +3,7 @@
  * keys and addresses and carries a 128-bit one-time secret. See docs/tokens.md for the layout and
  * the security argument.
  */
-import { ed25519 } from "@noble/curves/ed25519.js";
+import { ed25519 } from "./ed25519.ts";
 import { fromBase64Url, toBase64, toBase64Url } from "../lib/base64.ts";
 import { concat, Reader, toHex, utf8, Writer } from "../lib/bytes.ts";
 import { ParseError, UsageError } from "../lib/errors.ts";

@@ -5,7 +5,7 @@
  *   tunnel addresses | LAN subnets | LAN hosts (name, endpoint) | introduces (wg 32, sign 32) |
  *   Ed25519 signature 64 over "punch card v1\0" + everything before it.
  */
-import { ed25519 } from "@noble/curves/ed25519.js";
+import { ed25519 } from "./ed25519.ts";
 import { toBase64 } from "../lib/base64.ts";
 import { concat, equalBytes, Reader, utf8, Writer } from "../lib/bytes.ts";
 import { ParseError, UsageError } from "../lib/errors.ts";

@@ -6,7 +6,7 @@
  * salt = token hash). Only a holder of the invite secret AND the joiner's WireGuard private key
  * can make it; the inviter finds the invite by trying each of its records' keys.
  */
-import { ed25519 } from "@noble/curves/ed25519.js";
+import { ed25519 } from "./ed25519.ts";
 import { fromBase64, fromBase64Url, toBase64, toBase64Url } from "../lib/base64.ts";
 import { concat, Reader, utf8, Writer } from "../lib/bytes.ts";
 import { ParseError } from "../lib/errors.ts";

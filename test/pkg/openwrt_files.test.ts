@@ -2,13 +2,15 @@
 // init script, the /usr/bin wrappers and the rpcd ACL.
 import { describe, expect, test } from "vitest";
 import {
+  bundleStamp,
   metaFor,
   parseMakefile,
+  PUNCHD_RUN_FLAGS,
   PUNCHD_V8_FLAGS,
   RUN_FLAGS,
   wrapper,
 } from "../../scripts/pkgbuild/payload.ts";
-import { cpuOf } from "../../scripts/pkgbuild/inputs.ts";
+import { asciiSource, bundleImports, cpuOf } from "../../scripts/pkgbuild/inputs.ts";
 import { ipkControl } from "../../src/pkg/ipk.ts";
 import { VERSION } from "../../src/version.ts";
 
@@ -74,5 +76,43 @@ describe("wrappers", () => {
     expect(wrapper("aarch64", "punchctl", "compiled")).toContain(
       '"$d/lib/ld-linux-aarch64.so.1" --library-path "$d/lib" "$d/punch" punchctl "$@"',
     );
+  });
+
+  test("punchd runs without the code cache; the warm-up run and punchctl keep it", () => {
+    expect(PUNCHD_RUN_FLAGS).toEqual(["--no-code-cache"]);
+    const lines = wrapper("x86_64", "punchd", "bundle", "0123abcd0123abcd").split("\n");
+    const warm = lines.find((l) => l.includes("punchctl --version"))!;
+    const exec = lines.find((l) => l.startsWith("exec "))!;
+    expect(exec).toContain(" --no-code-cache --v8-flags=");
+    expect(warm).not.toContain("--no-code-cache");
+    expect(warm).not.toContain("--v8-flags");
+    expect(wrapper("x86_64", "punchctl", "bundle")).not.toContain("--no-code-cache");
+  });
+
+  test("the warm-up runs once per bundle content (a new bundle after an upgrade warms again)", () => {
+    const w = wrapper("x86_64", "punchd", "bundle", bundleStamp(new TextEncoder().encode("a")));
+    expect(w).toContain('w="$DENO_DIR/punch-ca978112ca1bbdca.warm"\n[ -e "$w" ] || {');
+    expect(w).toContain(' punchctl --version >/dev/null 2>&1; : >"$w"; } 2>/dev/null\n');
+  });
+});
+
+describe("bundle post-processing", () => {
+  test("asciiSource escapes every non-ASCII character and keeps the program's meaning", () => {
+    const src = 'const a = "em \u2014 dash, \u00b7 dot, \u{1f600}"; const b = `\u2026${a}`; [a, b]';
+    const raw = src.replace(
+      /\\u\{?([0-9a-f]+)\}?/g,
+      (_, h) => String.fromCodePoint(parseInt(h, 16)),
+    );
+    expect(raw).toMatch(/[\u007f-\uffff]/);
+    const out = asciiSource(raw);
+    expect(out).not.toMatch(/[\u007f-\uffff]/);
+    expect((0, eval)(out)).toEqual((0, eval)(raw));
+  });
+
+  test("bundleImports finds static and dynamic imports in minified code", () => {
+    const js = 'var a=1;import{x as y}from"npm:hono";import"./side.js";' +
+      'const m=await import("jsr:@std/fmt");import*as z from"node:zlib";let s="import from";';
+    expect(bundleImports(js)).toEqual(["npm:hono", "./side.js", "jsr:@std/fmt", "node:zlib"]);
+    expect(bundleImports('var importer=1;console.log("from \\"x\\"")')).toEqual([]);
   });
 });
