@@ -96,11 +96,14 @@ export async function progArgv(root: string, cpu: string, prog: string): Promise
     root,
   ];
   if (cpu === "x86_64" || binfmtAarch64) return [...enter, `/usr/bin/${prog}`];
-  // no binfmt: the same wrapper, with its exec line run through qemu explicitly
+  // no binfmt: the same wrapper, with every start of the loader (the warm-up and the exec line)
+  // run through qemu explicitly
   const text = await Deno.readTextFile(`${root}/usr/bin/${prog}`);
+  const loader = '"$d/lib/ld-linux-aarch64.so.1"';
+  if (!text.includes(loader)) throw new Error(`Cannot find ${loader} in the ${prog} wrapper`);
   await Deno.writeTextFile(
     `${root}/tmp/${prog}-qemu`,
-    text.replace(/^exec /m, "exec /bin/qemu-aarch64-static "),
+    text.replaceAll(loader, `/bin/qemu-aarch64-static ${loader}`),
   );
   return [...enter, "/bin/sh", `/tmp/${prog}-qemu`];
 }
