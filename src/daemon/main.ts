@@ -5,6 +5,7 @@ import type { Platform } from "../platform/types.ts";
 import { VERSION } from "../version.ts";
 import { ControlServer } from "./control_server_deno.ts";
 import { Daemon } from "./daemon.ts";
+import { startHeapGc } from "./heap_gc.ts";
 import { makeDispatch } from "./handlers.ts";
 import { NetcheckService } from "./netcheck_service.ts";
 import { netcheckHandler } from "./netcheck_handler.ts";
@@ -111,6 +112,7 @@ export async function punchdMain(argv: string[]): Promise<number> {
   await lan.start();
   await peering.start();
   await web.start();
+  const heapGc = startHeapGc();
   log(`ready on ${socket} (platform ${platform.name})`);
   const stop = Promise.withResolvers<void>();
   for (const sig of ["SIGTERM", "SIGINT"] as const) {
@@ -118,6 +120,7 @@ export async function punchdMain(argv: string[]): Promise<number> {
   }
   await stop.promise;
   log("stopping");
+  heapGc?.stop();
   await server.close();
   await web.stop();
   lan.stop();
