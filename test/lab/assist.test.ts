@@ -158,11 +158,19 @@ describe("LAN assist lab", () => {
     const targets = [`${A}:51821`, `${A}:51822`, `${A}:${WG_PORT}`];
     for (const port of [51821, 40000]) await lab.udpProbe("stranger", port, targets, 800);
     await lab.udpProbe("b", 40000, targets.slice(0, 2), 800);
-    await sleep(6000); // one keepalive interval, so the positive control has counted
+    // the positive control: b1's keepalives (every 5 s) reach both hosts; wait for them, bounded
+    const counted = await waitFor(
+      async () => {
+        for (const id of ["a1", "a2"]) if (!((await nftCounters(id))["peer"]! > 0)) return false;
+        return true;
+      },
+      20_000,
+      500,
+    );
     for (const id of ["a1", "a2"]) {
       const c = await nftCounters(id);
       expect(c).toMatchObject({ stranger: 0, wrongport: 0 });
-      expect(c["peer"]).toBeGreaterThan(0);
+      expect(c["peer"], `keepalives from b1 seen on ${id} (waited: ${counted})`).toBeGreaterThan(0);
     }
   });
 
