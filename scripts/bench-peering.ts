@@ -13,6 +13,7 @@
  * Prints each sample and the medians. Needs root.
  */
 import { type Lab, labUp } from "../test/lab/lab.ts";
+import { ctl, hasHandshake } from "./bench_common.ts";
 
 function arg(name: string, fallback: string): string {
   const i = Deno.args.indexOf(`--${name}`);
@@ -36,12 +37,6 @@ function median(xs: number[]): number | null {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function ctl(lab: Lab, id: string, argv: string[]): Promise<string> {
-  const r = await lab.punchctl(id, argv);
-  if (r.code !== 0) throw new Error(`punchctl ${argv.join(" ")} on ${id}: ${r.stderr}`);
-  return r.stdout;
-}
-
 /** Poll until `check` holds; the elapsed ms since `t0`, or null after the bound. */
 async function until(
   t0: number,
@@ -57,16 +52,6 @@ async function until(
 
 const ping = (lab: Lab, from: string, to: string) =>
   lab.exec(from, ["ping", "-c1", "-W0.2", lab.hostAddress(to)]).then((r) => r.code === 0);
-
-async function handshakes(lab: Lab, id: string): Promise<boolean> {
-  const r = await lab.nsExecInProcess(lab.punchdPid(id)!, [
-    "wg",
-    "show",
-    "wg0",
-    "latest-handshakes",
-  ]);
-  return r.stdout.split("\n").some((l) => /\t[1-9]\d*$/.test(l));
-}
 
 async function status(lab: Lab, id: string): Promise<{ publicKey: string; addresses: string[] }> {
   return JSON.parse(await ctl(lab, id, ["status", "--json"]));
@@ -91,7 +76,7 @@ try {
     const t0 = Date.now();
     await ctl(lab, j, ["join", token]);
     cmdMs.push(Date.now() - t0);
-    joinMs.push(await until(t0, () => handshakes(lab, j)));
+    joinMs.push(await until(t0, () => hasHandshake(lab, j)));
     console.log(
       `join ${j}: punchctl done after ${cmdMs.at(-1)} ms, first handshake after ${
         joinMs.at(-1)

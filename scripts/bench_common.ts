@@ -1,4 +1,5 @@
-/** Small helpers shared by the benchmarks: medians, RSS from /proc, timing. */
+/** Small helpers shared by the benchmarks: medians, RSS from /proc, timing, lab calls. */
+import type { Lab } from "../test/lab/lab.ts";
 
 export function median(xs: readonly number[]): number {
   if (xs.length === 0) return NaN;
@@ -33,3 +34,21 @@ export async function cpuSecondsOf(pid: number): Promise<number> {
 
 export const fmtS = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 export const fmtMiB = (kib: number) => `${(kib / 1024).toFixed(1)} MiB`;
+
+/** punchctl on a lab router; its stdout, or an Error with its stderr. */
+export async function ctl(lab: Lab, id: string, argv: string[]): Promise<string> {
+  const r = await lab.punchctl(id, argv);
+  if (r.code !== 0) throw new Error(`punchctl ${argv.join(" ")} on ${id}: ${r.stderr}`);
+  return r.stdout;
+}
+
+/** Whether the router's wg0 has completed a handshake with any peer. */
+export async function hasHandshake(lab: Lab, id: string): Promise<boolean> {
+  const r = await lab.nsExecInProcess(lab.punchdPid(id)!, [
+    "wg",
+    "show",
+    "wg0",
+    "latest-handshakes",
+  ]);
+  return r.stdout.split("\n").some((l) => /\t[1-9]\d*$/.test(l));
+}

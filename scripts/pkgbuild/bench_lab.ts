@@ -3,7 +3,7 @@
 // anonymous and file-backed RSS. Source mode (bin/punchd) runs in the same lab for comparison.
 import { type Lab, labUp } from "../../test/lab/lab.ts";
 import { LAB_ROOT_PASSWORD } from "../../test/lab/uci_files.ts";
-import { fmtMiB, median, rssOf } from "../bench_common.ts";
+import { ctl, fmtMiB, hasHandshake, median, rssOf } from "../bench_common.ts";
 import { LIB_DIR } from "./payload.ts";
 
 const WEB_PORT = 8451;
@@ -13,7 +13,7 @@ const HANDSHAKE_LIMIT_MS = 30_000;
 const sleep = (ms: number) => new Promise((f) => setTimeout(f, ms));
 
 /** The installed wrapper, pointed at a package unpacked under `pkgRoot` instead of `/`. */
-export async function hostWrapper(pkgRoot: string, denoDir: string, out: string): Promise<string> {
+async function hostWrapper(pkgRoot: string, denoDir: string, out: string): Promise<string> {
   const text = (await Deno.readTextFile(`${pkgRoot}/usr/bin/punchd`))
     .replace(`d=${LIB_DIR}`, `d=${pkgRoot}${LIB_DIR}`)
     .replace(/DENO_DIR=\S+/, `DENO_DIR=${denoDir}`);
@@ -22,24 +22,8 @@ export async function hostWrapper(pkgRoot: string, denoDir: string, out: string)
   return out;
 }
 
-async function ctl(lab: Lab, id: string, argv: string[]): Promise<string> {
-  const r = await lab.punchctl(id, argv);
-  if (r.code !== 0) throw new Error(`punchctl ${argv.join(" ")} on ${id}: ${r.stderr}`);
-  return r.stdout;
-}
-
-async function handshake(lab: Lab, id: string): Promise<boolean> {
-  const r = await lab.nsExecInProcess(lab.punchdPid(id)!, [
-    "wg",
-    "show",
-    "wg0",
-    "latest-handshakes",
-  ]);
-  return r.stdout.split("\n").some((l) => /\t[1-9]\d*$/.test(l));
-}
-
 /** Signs in to the router's web UI from its LAN host with curl and loads every page once. */
-export async function useWebUi(lab: Lab, router: string): Promise<void> {
+async function useWebUi(lab: Lab, router: string): Promise<void> {
   const base = `http://${lab.lanAddress(router)}:${WEB_PORT}`;
   const jar = `${lab.dir}/cookies-${router}`;
   const curl = (args: string[]) =>
@@ -73,7 +57,7 @@ interface Sample {
 }
 
 /** One mode: punchd (the given program) on two routers, paired, web UI used, idle, then RSS. */
-export async function measure(
+async function measure(
   lab: Lab,
   [x, y]: readonly [string, string],
   program: string | undefined,
@@ -85,7 +69,7 @@ export async function measure(
     const token = (JSON.parse(await ctl(lab, x, ["invite", "--json"])) as { token: string }).token;
     await ctl(lab, y, ["join", token]);
     const t0 = Date.now();
-    while (!(await handshake(lab, y))) {
+    while (!(await hasHandshake(lab, y))) {
       if (Date.now() - t0 > HANDSHAKE_LIMIT_MS) throw new Error("No handshake after the join");
       await sleep(100);
     }
