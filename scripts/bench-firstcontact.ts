@@ -1,0 +1,101 @@
+/**
+ * First contact, many times in a row (issue 11, handshake deadlock). One lab, prefix "fc":
+ * routers a and b on the internet (fw4 only). Each round configures both sides at the same
+ * instant (`punchctl peer add` on both, started together, or invite/join), waits for a
+ * completed handshake on both sides (bounded), then removes the peers again.
+ *
+ *   scripts/bench firstcontact [--rounds 50] [--bound 15] [--mode peer-add|pair]
+ *
+ * Prints each round's time and the count of rounds that did not connect within the bound.
+ */
+import { labUp } from "../test/lab/lab.ts";
+import { ctl, median } from "./bench_common.ts";
+
+function arg(name: string, fallback: string): string {
+  const i = Deno.args.indexOf(`--${name}`);
+  return i >= 0 && Deno.args[i + 1] !== undefined ? Deno.args[i + 1]! : fallback;
+}
+const rounds = Number(arg("rounds", "50"));
+const boundMs = Number(arg("bound", "15")) * 1000;
+const mode = arg("mode", "peer-add");
+if (
+  !(Number.isInteger(rounds) && rounds >= 1 && rounds <= 200) ||
+  !(boundMs > 0 && boundMs <= 60_000) || !["peer-add", "pair"].includes(mode)
+) {
+  console.error(
+    "Cannot run the benchmark: --rounds takes 1..200, --bound 1..60 seconds, --mode peer-add|pair",
+  );
+  Deno.exit(2);
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const lab = await labUp({ name: "fc", routers: [{ id: "a" }, { id: "b" }] });
+const times: number[] = [];
+let failed = 0;
+
+async function handshaken(id: string): Promise<boolean> {
+  const r = await lab.nsExecInProcess(lab.punchdPid(id)!, ["wg", "show", "wg0", "latest-handshakes"]);
+  return r.stdout.split("\n").some((l) => /\t[1-9]\d*$/.test(l));
+}
+async function peerCount(id: string): Promise<number> {
+  const r = await lab.nsExecInProcess(lab.punchdPid(id)!, ["wg", "show", "wg0", "peers"]);
+  return r.stdout.split("\n").filter((l) => l.trim() !== "").length;
+}
+
+try {
+  await Promise.all(["a", "b"].map((id) => lab.startPunchd(id)));
+  const st = async (id: string) =>
+    JSON.parse(await ctl(lab, id, ["status", "--json"])) as {
+      publicKey: string;
+      addresses: string[];
+    };
+  const [a, b] = [await st("a"), await st("b")];
+  const host = (s: { addresses: string[] }) => `${s.addresses[0]!.split("/")[0]}/32`;
+  const add = (id: string, other: { publicKey: string; addresses: string[] }, o: string) =>
+    ctl(lab, id, [
+      "peer",
+      "add",
+      "--public-key",
+      other.publicKey,
+      "--endpoint",
+      `${lab.wanAddress(o)}:51820`,
+      "--allowed-ips",
+      host(other),
+      "--name",
+      o,
+    ]);
+  for (let i = 1; i <= rounds; i++) {
+    const t0 = Date.now();
+    if (mode === "peer-add") {
+      await Promise.all([add("a", b, "b"), add("b", a, "a")]);
+    } else {
+      const token = (JSON.parse(await ctl(lab, "a", ["invite", "--json"])) as { token: string })
+        .token;
+      await ctl(lab, "b", ["join", token]);
+    }
+    let ms: number | null = null;
+    while (Date.now() - t0 < boundMs) {
+      if ((await handshaken("a")) && (await handshaken("b"))) {
+        ms = Date.now() - t0;
+        break;
+      }
+      await sleep(20);
+    }
+    if (ms === null) failed++;
+    else times.push(ms);
+    console.log(`round ${i}: ${ms === null ? `no handshake within ${boundMs / 1000} s` : `${ms} ms`}`);
+    await ctl(lab, "a", ["peer", "remove", "b"]);
+    await ctl(lab, "b", ["peer", "remove", "a"]);
+    for (let k = 0; k < 100 && ((await peerCount("a")) > 0 || (await peerCount("b")) > 0); k++) {
+      await sleep(50);
+    }
+  }
+} finally {
+  await lab.down();
+}
+console.log(
+  `\nfirst contact (${mode}): ${rounds - failed}/${rounds} connected within ${
+    boundMs / 1000
+  } s; median ${median(times)} ms; max ${Math.max(...times)} ms`,
+);
+if (failed > 0) Deno.exit(1);
