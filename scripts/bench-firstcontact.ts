@@ -81,6 +81,12 @@ try {
       }
       await sleep(20);
     }
+    if (Deno.env.get("FC_DEBUG") && (ms === null || ms > 2000)) {
+      for (const id of ["a", "b"]) {
+        const r = await lab.exec(id, ["nft", "list", "table", "inet", "punch_firstcontact"]);
+        console.log(id, r.stdout.split("\n").filter((l) => /counter|elements|^\s+\d/.test(l)).join("\n"));
+      }
+    }
     if (ms === null) failed++;
     else times.push(ms);
     console.log(`round ${i}: ${ms === null ? `no handshake within ${boundMs / 1000} s` : `${ms} ms`}`);
