@@ -1,4 +1,5 @@
 import { call, type Ctx, failed, field, type Route } from "../route.ts";
+import { INBOUND_TEXT } from "../../src/nat/inbound.ts";
 import { csrfField, fmtTime, h, type Html, obj, qrBlock, str } from "../view.ts";
 
 const EXPIRES = [["1h", "1 hour"], ["24h", "1 day"], ["168h", "7 days"]] as const;
@@ -39,7 +40,7 @@ async function invitePage(x: Ctx): Promise<Response> {
       v.token,
       `Send this to the other router's owner (or let them scan it); it works once${
         v.expiresAt ? `, until ${v.expiresAt}` : ""
-      }.`,
+      }.${v.inboundNote ? ` ${v.inboundNote}.` : ""}`,
     )
     : "";
   const reply = v.reply
@@ -105,10 +106,12 @@ async function createInvite(x: Ctx): Promise<Response> {
   const res = obj(r.value);
   const token = str(res.token);
   const expiresAt = res.expiresAt === undefined ? "" : fmtTime(res.expiresAt);
+  const inbound = str(res.inbound);
+  const inboundNote = inbound === "filtered" || inbound === "unknown" ? INBOUND_TEXT[inbound] : "";
   return x.redirect("/invite", {
     kind: "ok",
     message: "Invite created",
-    values: { token, expiresAt },
+    values: { token, expiresAt, inboundNote },
   });
 }
 
