@@ -13,7 +13,8 @@ import type { Platform, WanState } from "../platform/types.ts";
 import { privateKeyFromRandom, publicKeyOf } from "../wg/keys.ts";
 import type { WgDesired } from "../wg/wg_desired.ts";
 import { tunnelAddressFor } from "../wg/tunnel_address.ts";
-import { interfacePublicKey, type PeerStatus, peerStatuses } from "./status.ts";
+import { interfacePublicKey, type PathContext, type PeerStatus, peerStatuses } from "./status.ts";
+import { PathTracker } from "../wg/peer_path.ts";
 import type { Timer } from "../lib/timer.ts";
 import { FirstContactService } from "./first_contact_service.ts";
 import { localPairs } from "../wg/first_contact.ts";
@@ -76,6 +77,9 @@ export class Daemon {
   problems: string[] = [];
   private statusParts = new Map<string, () => unknown>();
   private warningSources: (() => string[])[] = [];
+  private readonly paths = new PathTracker();
+  /** This router's netcheck verdict, for the advice when a peer has no path (set by netcheck). */
+  verdict: () => string | undefined = () => undefined;
   /** Breaks ties between handshake initiations that cross (ours and our LAN hosts'). */
   readonly firstContact: FirstContactService;
 
@@ -204,7 +208,7 @@ export class Daemon {
       listenPort: dump?.iface.listenPort ?? model.listenPort ?? cfg.listenPort,
       addresses: model.addresses,
       wan: await this.platform.system.wan(),
-      peers: peerStatuses(model, dump, Math.floor(this.now() / 1000)),
+      peers: peerStatuses(model, dump, Math.floor(this.now() / 1000), this.pathContext()),
       warnings: [
         ...this.problems,
         ...(this.platform.config.lastProblem ? [this.platform.config.lastProblem] : []),
@@ -212,6 +216,11 @@ export class Daemon {
         ...this.warningSources.flatMap((fn) => fn()),
       ],
     };
+  }
+
+  /** What peer statuses need to tell each peer's path and since when. */
+  pathContext(): PathContext {
+    return { tracker: this.paths, nowMs: this.now(), verdict: this.verdict() };
   }
 
   /** Add a named part to `status` (netcheck, LAN hosts, ...), computed when status is asked for. */
