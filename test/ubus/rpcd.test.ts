@@ -354,7 +354,9 @@ describe("uci apply with rollback", () => {
     expect(await status(ubus.call("uci", "apply", { rollback: true, ...s }))).toBe(
       "PERMISSION_DENIED",
     );
-    const other = await login();
+    // rpcd reclaims: a login by the apply's user gets the pending session back
+    expect(await login()).toBe(sid);
+    const other = (await ubus.call("session", "create", {})).ubus_rpc_session as string;
     expect(await status(ubus.call("uci", "confirm", { ubus_rpc_session: other }))).toBe(
       "PERMISSION_DENIED",
     );

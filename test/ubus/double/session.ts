@@ -42,6 +42,8 @@ export class Sessions {
   private readonly map = new Map<string, Session>();
   /** Called when a session is destroyed or expires (rpcd purges its uci delta dir). */
   onDestroy: (sid: string) => void = () => {};
+  /** The session of the apply waiting for confirm (rpcd's `apply_sid`), or null. */
+  applySid: () => string | null = () => null;
 
   constructor(
     private readonly users: TestUser[],
@@ -289,7 +291,10 @@ export class Sessions {
             x.username === name && (x.password === "" || x.password === pw)
           );
           if (!u) return Status.PERMISSION_DENIED;
-          const s = this.create(u32(a, "timeout") ?? DEFAULT_SESSION_TIMEOUT);
+          // rpc_reclaim_apply_session (session.c:1124): while an apply waits for confirm, the
+          // same username gets the apply's session back (its own timeout kept) so the user can
+          // confirm after logging in again
+          const s = this.reclaim(name) ?? this.create(u32(a, "timeout") ?? DEFAULT_SESSION_TIMEOUT);
           this.setupAcls(s, u);
           s.data.set("username", a["username"]!);
           ctx.reply(this.dump(s));
@@ -297,6 +302,13 @@ export class Sessions {
         },
       },
     };
+  }
+
+  private reclaim(username: string): Session | undefined {
+    const id = this.applySid();
+    const s = id ? this.get(id) : undefined;
+    const u = s?.data.get("username");
+    return u && u.type === T.STRING && u.value === username ? s : undefined;
   }
 
   private acl(a: Partial<Record<string, BlobmsgField>>, method: string): number {

@@ -105,6 +105,7 @@ export function startUbusDouble(opts: UbusDoubleOptions): Promise<UbusDouble> {
       };
     },
   });
+  sessions.applySid = () => uci.pendingApply;
   broker.addObject(rpcd, "session", sessions.methods());
   broker.addObject(rpcd, "uci", uci.methods());
   const readNetwork = () => {
