@@ -23,7 +23,8 @@ listen port on WAN and puts it in its own firewall zone with forwarding to and f
 the public endpoint and NAT type (STUN, re-checked on WAN changes); pairs with other routers
 (invites, signed peer cards pushed when the WAN address changes, control port 51821); keeps
 pinholes for LAN hosts that run WireGuard; serves the web UI on the LAN address (port 8451) and
-answers punchctl on a control socket (mode 0600, token in <socket>.token).
+answers punchctl on a control socket (mode 0600, token in <socket>.token). On OpenWrt it also
+adds the ubus object "punch" (ubus -v list punch; ubus call punch status).
 
 Options:
   --platform P   openwrt (default where /etc/openwrt_release exists) or linux
@@ -112,6 +113,14 @@ export async function punchdMain(argv: string[]): Promise<number> {
   await lan.start();
   await peering.start();
   await web.start();
+  let ubusObject: { stop(): void } | null = null;
+  if (platform.name === "openwrt") {
+    const { UbusService } = await import("./ubus_service.ts");
+    const { UBUS_SOCKET } = await import("../platform/openwrt/mod.ts");
+    const svc = new UbusService(`${root}${UBUS_SOCKET}`, dispatch, log);
+    await svc.start();
+    ubusObject = svc;
+  }
   const heapGc = startHeapGc();
   log(`ready on ${socket} (platform ${platform.name})`);
   const stop = Promise.withResolvers<void>();
@@ -121,6 +130,7 @@ export async function punchdMain(argv: string[]): Promise<number> {
   await stop.promise;
   log("stopping");
   heapGc?.stop();
+  ubusObject?.stop();
   await server.close();
   await web.stop();
   lan.stop();
