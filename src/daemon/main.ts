@@ -80,6 +80,15 @@ export async function punchdMain(argv: string[]): Promise<number> {
     return 2;
   }
   const daemon = new Daemon({ platform, log });
+  // procd's reload (config.change for punch/network, WAN interface events) sends SIGHUP; without
+  // a listener Deno would die of it. Before start-up is done there is nothing to re-read yet.
+  let running = false;
+  const onHup = () => {
+    if (!running) return;
+    log("SIGHUP: re-reading the config");
+    void daemon.reconcile();
+  };
+  Deno.addSignalListener("SIGHUP", onHup);
   const netcheck = new NetcheckService(daemon);
   daemon.addStatus("netcheck", () => netcheck.report);
   const lan = new LanAssistService(daemon, netcheck);
@@ -105,6 +114,7 @@ export async function punchdMain(argv: string[]): Promise<number> {
     await server.start();
   } catch (e) {
     console.error(`punchd: cannot start: ${errorMessage(e)}`);
+    Deno.removeSignalListener("SIGHUP", onHup);
     await server.close();
     return 1;
   }
@@ -122,6 +132,7 @@ export async function punchdMain(argv: string[]): Promise<number> {
     ubusObject = svc;
   }
   const heapGc = startHeapGc();
+  running = true;
   log(`ready on ${socket} (platform ${platform.name})`);
   const stop = Promise.withResolvers<void>();
   for (const sig of ["SIGTERM", "SIGINT"] as const) {
@@ -129,6 +140,7 @@ export async function punchdMain(argv: string[]): Promise<number> {
   }
   await stop.promise;
   log("stopping");
+  running = false;
   heapGc?.stop();
   ubusObject?.stop();
   await server.close();
@@ -138,6 +150,7 @@ export async function punchdMain(argv: string[]): Promise<number> {
   await netcheck.stop();
   await daemon.stop();
   await platform.close();
+  Deno.removeSignalListener("SIGHUP", onHup);
   return 0;
 }
 

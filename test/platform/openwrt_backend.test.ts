@@ -154,6 +154,18 @@ describe("openwrt backend against the ubus/rpcd double", () => {
     }
   });
 
+  test("SIGHUP (procd's reload) re-reads the config and does not stop punchd", async () => {
+    punchd.kill("SIGHUP");
+    punchd.kill("SIGHUP");
+    const st = JSON.parse((await punchctl("status", "--json")).stdout);
+    expect(st.interface).toBe("wg0");
+    const exited = await Promise.race([
+      punchd.status.then(() => true),
+      new Promise<boolean>((r) => setTimeout(() => r(false), 300)),
+    ]);
+    expect(exited).toBe(false);
+  });
+
   test("a peer added through punchctl lands in /etc/config/network", async () => {
     const k = await wgKeyPair();
     const r = await punchctl(
