@@ -23,7 +23,8 @@ listen port on WAN and puts it in its own firewall zone with forwarding to and f
 the public endpoint and NAT type (STUN, re-checked on WAN changes); pairs with other routers
 (invites, signed peer cards pushed when the WAN address changes, control port 51821); keeps
 pinholes for LAN hosts that run WireGuard; serves the web UI on the LAN address (port 8451) and
-answers punchctl on a control socket (mode 0600, token in <socket>.token).
+answers punchctl on a control socket (mode 0600, token in <socket>.token). On OpenWrt it also
+adds the ubus object "punch" (ubus -v list punch; ubus call punch status).
 
 Options:
   --platform P   openwrt (default where /etc/openwrt_release exists) or linux
@@ -79,6 +80,15 @@ export async function punchdMain(argv: string[]): Promise<number> {
     return 2;
   }
   const daemon = new Daemon({ platform, log });
+  // procd's reload (config.change for punch/network, WAN interface events) sends SIGHUP; without
+  // a listener Deno would die of it. Before start-up is done there is nothing to re-read yet.
+  let running = false;
+  const onHup = () => {
+    if (!running) return;
+    log("SIGHUP: re-reading the config");
+    void daemon.reconcile();
+  };
+  Deno.addSignalListener("SIGHUP", onHup);
   const netcheck = new NetcheckService(daemon);
   daemon.addStatus("netcheck", () => netcheck.report);
   const lan = new LanAssistService(daemon, netcheck);
@@ -104,6 +114,7 @@ export async function punchdMain(argv: string[]): Promise<number> {
     await server.start();
   } catch (e) {
     console.error(`punchd: cannot start: ${errorMessage(e)}`);
+    Deno.removeSignalListener("SIGHUP", onHup);
     await server.close();
     return 1;
   }
@@ -112,7 +123,16 @@ export async function punchdMain(argv: string[]): Promise<number> {
   await lan.start();
   await peering.start();
   await web.start();
+  let ubusObject: { stop(): void } | null = null;
+  if (platform.name === "openwrt") {
+    const { UbusService } = await import("./ubus_service.ts");
+    const { UBUS_SOCKET } = await import("../platform/openwrt/mod.ts");
+    const svc = new UbusService(`${root}${UBUS_SOCKET}`, dispatch, log);
+    await svc.start();
+    ubusObject = svc;
+  }
   const heapGc = startHeapGc();
+  running = true;
   log(`ready on ${socket} (platform ${platform.name})`);
   const stop = Promise.withResolvers<void>();
   for (const sig of ["SIGTERM", "SIGINT"] as const) {
@@ -120,7 +140,9 @@ export async function punchdMain(argv: string[]): Promise<number> {
   }
   await stop.promise;
   log("stopping");
+  running = false;
   heapGc?.stop();
+  ubusObject?.stop();
   await server.close();
   await web.stop();
   lan.stop();
@@ -128,6 +150,7 @@ export async function punchdMain(argv: string[]): Promise<number> {
   await netcheck.stop();
   await daemon.stop();
   await platform.close();
+  Deno.removeSignalListener("SIGHUP", onHup);
   return 0;
 }
 
