@@ -126,7 +126,18 @@ async function lanRounds(): Promise<void> {
       }),
     ]);
     let ms: number | null = null;
+    let dumped = false;
     while (Date.now() - t0 < boundMs) {
+      if (Deno.env.get("FC_DEBUG") && !dumped && Date.now() - t0 > 1500) {
+        dumped = true;
+        for (const id of ["a", "b"]) {
+          const r = await lab.exec(id, ["nft", "list", "table", "inet", "punch_firstcontact"]);
+          console.log(
+            id,
+            r.stdout.split("\n").filter((l) => /counter|elements/.test(l)).join("\n"),
+          );
+        }
+      }
       if (
         await allHandshook([{ wg: wa, peerKey: kb.publicKey }, { wg: wb, peerKey: ka.publicKey }])
       ) {

@@ -5,13 +5,16 @@
  * moment, each consumes the other's, answers it, and drops the answer to its own (it is no longer
  * the initiator): neither completes. Persistent keepalives switched on at the same instant then
  * repeat the crossing in lockstep. The router is on the path of every initiation, its own and its
- * LAN hosts', so it breaks the tie: for each pair one side wins (the same answer on both routers),
- * and the winner's router drops the other side's initiation when it crosses ours, that is when
- * - we sent an initiation to that endpoint within `CROSS_WINDOW_MS`, and
- * - that endpoint had already sent us something before (its NAT and firewall are open to us, so
- *   our initiation reached it and will be answered).
- * The first packet from a side is never dropped, so a winner whose initiation was filtered on the
- * way still gets the other side's. Nothing here holds keys or touches payloads beyond the type.
+ * LAN hosts', so it breaks the tie: for each pair one side wins (the same answer on both routers).
+ * The winner's router notes a deadlock by its signature: a response of ours goes out and then,
+ * within `RESPONSE_WINDOW_MS`, one of theirs comes in (we answered their initiation before they
+ * answered ours, so our own handshake can no longer complete). The other order is harmless: ours
+ * completed first, and we then answered a late initiation of theirs. Until the tunnel works
+ * (their first transport packet) or `CROSSED_S` pass (longer than WireGuard's 5 s retry), the
+ * router drops the other side's initiation when it arrives within `CROSS_WINDOW_MS` of ours. The lockstep is broken on its
+ * second round, and an initiation that merely follows ours (ours was lost because the other
+ * side was not ready yet) is never dropped. Nothing here holds keys or reads payloads beyond the
+ * message type and length.
  */
 import { ipFamily, isIPv4 } from "../lib/net.ts";
 
@@ -24,14 +27,21 @@ export const FIRST_CONTACT_TABLE = "inet punch_firstcontact";
  */
 export const CROSS_WINDOW_MS = 500;
 
-/** How long a packet from the other side counts as proof that its NAT is open to us. */
-export const SEEN_S = 25;
+/** How long a noted deadlock makes the next crossing drop: two of WireGuard's 5 s retry rounds. */
+export const CROSSED_S = 12;
+
+/** Both responses of a deadlocked round pass within a round trip of each other. */
+export const RESPONSE_WINDOW_MS = 1000;
 
 /** Bound on each set (pairs, and remembered initiations). */
 export const SET_SIZE = 4096;
 
 /** WireGuard's handshake initiation: type 1 (4 bytes, little-endian), 148 bytes (+ 8 UDP header). */
 const INITIATION = "udp length 156 @th,64,32 0x01000000";
+/** WireGuard's handshake response: type 2, 92 bytes (+ 8 UDP header). */
+const RESPONSE = "udp length 100 @th,64,32 0x02000000";
+/** WireGuard's transport data: type 4, at least 32 bytes (a keepalive). */
+const TRANSPORT = "udp length >= 40 @th,64,32 0x04000000";
 
 /** A pair where our side wins: the router's own WireGuard port and a peer's endpoint. */
 export interface LocalPair {
@@ -100,17 +110,26 @@ function sets(name: string, type: string): string[] {
   return [
     `  set ${name} { type ${type}; size ${SET_SIZE}; }`,
     `  set sent_${name} ${dyn(`${CROSS_WINDOW_MS}ms`)}`,
-    `  set seen_${name} ${dyn(`${SEEN_S}s`)}`,
+    `  set rsp_out_${name} ${dyn(`${RESPONSE_WINDOW_MS}ms`)}`,
+    `  set crossed_${name} ${dyn(`${CROSSED_S}s`)}`,
   ];
 }
 
-/** The three rules of one family of pairs: remember ours, drop a crossing one, note theirs. */
-function rules(name: string, out: string, back: string): { out: string; back: string[] } {
+/**
+ * The rules of one family of pairs. Outgoing: remember our initiations and responses. Incoming:
+ * drop their initiation that crosses ours after a deadlock; their response after ours marks one;
+ * their transport data ends it (they have a working session with us).
+ */
+function rules(name: string, out: string, back: string): { out: string[]; back: string[] } {
   return {
-    out: `${INITIATION} ${out} @${name} update @sent_${name} { ${out} }`,
+    out: [
+      `${INITIATION} ${out} @${name} update @sent_${name} { ${out} }`,
+      `${RESPONSE} ${out} @${name} update @rsp_out_${name} { ${out} }`,
+    ],
     back: [
-      `${INITIATION} ${back} @sent_${name} ${back} @seen_${name} counter drop`,
-      `${back} @${name} update @seen_${name} { ${back} }`,
+      `${INITIATION} ${back} @sent_${name} ${back} @crossed_${name} counter drop`,
+      `${RESPONSE} ${back} @rsp_out_${name} update @crossed_${name} { ${back} }`,
+      `${TRANSPORT} ${back} @crossed_${name} delete @crossed_${name} { ${back} }`,
     ],
   };
 }
@@ -149,9 +168,9 @@ export function tableScript(): string {
     ...sets("local4", LOCAL4),
     ...sets("local6", LOCAL6),
     ...sets("fwd4", FWD4),
-    ...chain("output", "output", [l4.out, l6.out]),
+    ...chain("output", "output", [...l4.out, ...l6.out]),
     ...chain("input", "input", [...l4.back, ...l6.back]),
-    ...chain("forward", "forward", [f4.out, ...f4.back]),
+    ...chain("forward", "forward", [...f4.out, ...f4.back]),
     "}",
     "",
   ].join("\n");

@@ -53,17 +53,22 @@ describe("first contact tie-break", () => {
       .toEqual([]);
   });
 
-  test("nft text: a table of its own; crossing drop needs our recent initiation and a seen peer", () => {
+  test("nft text: a crossing is dropped only after a deadlock was noted", () => {
     const t = tableScript();
     expect(t.startsWith(`table ${FIRST_CONTACT_TABLE}\ndelete table ${FIRST_CONTACT_TABLE}\n`))
       .toBe(true);
     expect(t).toContain(`timeout ${CROSS_WINDOW_MS}ms`);
     const input = t.slice(t.indexOf("chain input"), t.indexOf("chain forward"));
-    // The drop comes before the rule that notes the peer as seen: a first packet always passes.
-    expect(input.indexOf("drop")).toBeLessThan(input.indexOf("update @seen_local4"));
+    // A deadlock is noted when their response comes in after ours went out, not the other way.
     expect(input).toContain(
-      "udp length 156 @th,64,32 0x01000000 udp dport . ip saddr . udp sport @sent_local4 " +
-        "udp dport . ip saddr . udp sport @seen_local4 counter drop",
+      "udp length 100 @th,64,32 0x02000000 udp dport . ip saddr . udp sport @rsp_out_local4 " +
+        "update @crossed_local4 { udp dport . ip saddr . udp sport }",
+    );
+    expect(t).not.toContain("rsp_in");
+    // Their first transport packet ends it.
+    expect(input).toContain(
+      "udp length >= 40 @th,64,32 0x04000000 udp dport . ip saddr . udp sport @crossed_local4 " +
+        "delete @crossed_local4 { udp dport . ip saddr . udp sport }",
     );
     const s = pairsScript(
       [{ localPort: 51820, remoteAddress: "203.0.113.20", remotePort: 51820 }],
