@@ -1,5 +1,6 @@
 import {
   AssistApplier,
+  AssistHookError,
   type AssistState,
   fileIncludes,
   FW4_INCLUDE_DIR,
@@ -13,6 +14,7 @@ import { isKey, privateKeyFromRandom, publicKeyOf } from "../wg/keys.ts";
 import type { Daemon } from "./daemon.ts";
 import type { Handler } from "./handlers.ts";
 import { assistRemotes, lanHostChanges, type LanHostConfig, readLanHosts } from "./lan_hosts.ts";
+import { lanHint, type PeerRouter } from "./lan_hints.ts";
 import type { NetcheckService } from "./netcheck_service.ts";
 import { checkName, Params } from "./params.ts";
 import { readPeeringOptions } from "./peering/mod.ts";
@@ -28,7 +30,20 @@ export interface LanHostStatus {
   publicPort?: number;
   /** What the remote side puts as this host's endpoint. */
   publicEndpoint?: string;
+  /** Every remote endpoint the host has pinholes for. */
   remotes: string[];
+  /** The ones named with `--remote` (the rest come from other routers' cards). */
+  namedRemotes: string[];
+  /** What gets through and the next step, in words (see lan_hints.ts). */
+  hint: string;
+}
+
+/** A `lan add` whose rules could not go in: the config was put back, the warning stays. */
+interface AddFailure {
+  name: string;
+  cause: string;
+  /** The cause was fw4's table or a hook chain missing: cleared once they are there. */
+  hook: boolean;
 }
 
 /**
@@ -39,6 +54,9 @@ export class LanAssistService {
   private readonly applier: AssistApplier;
   private cardRemotes: Endpoint[] = [];
   problems: string[] = [];
+  private failure: AddFailure | undefined;
+  /** Other Punch routers (from peering's cards), for the hints; none until peering says. */
+  routers: () => Promise<PeerRouter[]> = () => Promise.resolve([]);
 
   constructor(private readonly d: Daemon, private readonly netcheck: NetcheckService) {
     const p = d.platform;
@@ -84,6 +102,11 @@ export class LanAssistService {
     return this.d.exclusive(async () => {
       this.problems = [];
       const hosts = await this.hosts();
+      if (hosts.length || this.failure?.hook) {
+        const problem = await this.applier.checkHooks();
+        if (problem === null && this.failure?.hook) this.failure = undefined;
+        if (problem !== null && hosts.length) throw new AssistHookError(problem);
+      }
       const state = await this.state(hosts);
       if (!state) {
         if (hosts.length) this.problems.push("LAN assist is waiting for a WAN address");
@@ -100,7 +123,11 @@ export class LanAssistService {
       });
       if (ops.length) this.d.log(`LAN assist: ${ops.length} rule/conntrack change(s)`);
     }).catch((e) => {
-      this.problems.push(`Cannot apply the LAN assist rules: ${errorMessage(e)}`);
+      this.problems.push(
+        e instanceof AssistHookError
+          ? e.message
+          : `Cannot apply the LAN assist rules: ${errorMessage(e)}`,
+      );
       throw e;
     });
   }
@@ -110,7 +137,14 @@ export class LanAssistService {
   async start(): Promise<void> {
     await this.applier.persist().catch(() => {});
     this.d.onWanChange(() => void this.sync().catch(() => {}));
-    this.d.addWarnings(() => this.problems);
+    this.d.addWarnings(() => [
+      ...this.problems,
+      ...(this.failure
+        ? [
+          `LAN host "${this.failure.name}" was not added: ${this.failure.cause}; then add it again (punchctl lan add)`,
+        ]
+        : []),
+    ]);
     // Re-checked now and then so a firewall reload that dropped the rules is healed.
     this.timer = setInterval(() => void this.sync().catch(() => {}), RESYNC_MS);
     await this.sync().catch((e) => this.d.log(errorMessage(e)));
@@ -122,26 +156,45 @@ export class LanAssistService {
 
   /** Public endpoints of our LAN hosts, for our peer card. */
   async publicEndpoints(): Promise<{ name: string; publicEndpoint: string }[]> {
-    return (await this.list()).filter((h) => h.publicEndpoint).map((h) => ({
+    // Without the hints: peering asks for this while it starts, before it can answer them.
+    return (await this.rows([])).filter((h) => h.publicEndpoint).map((h) => ({
       name: h.name,
       publicEndpoint: h.publicEndpoint!,
     }));
   }
 
   async list(): Promise<LanHostStatus[]> {
+    return await this.rows(await this.routers().catch(() => []));
+  }
+
+  private async rows(routers: PeerRouter[]): Promise<LanHostStatus[]> {
     const hosts = await this.hosts();
     const pub = this.netcheck.report?.publicV4?.host ??
       (await this.d.platform.system.wan()).address;
-    return hosts.map((h) => ({
-      name: h.name,
-      host: h.address,
-      port: h.port,
-      ...(h.publicPort ? { publicPort: h.publicPort } : {}),
-      ...(h.publicPort && pub
-        ? { publicEndpoint: formatEndpoint({ host: pub, port: h.publicPort }) }
-        : {}),
-      remotes: assistRemotes([h], this.cardRemotes).map((r) => formatEndpoint(r.remote)),
-    }));
+    return hosts.map((h) => {
+      const publicEndpoint = h.publicPort && pub
+        ? formatEndpoint({ host: pub, port: h.publicPort })
+        : undefined;
+      const remotes = assistRemotes([h], this.cardRemotes).map((r) => formatEndpoint(r.remote));
+      const namedRemotes = h.remotes.map(formatEndpoint);
+      return {
+        name: h.name,
+        host: h.address,
+        port: h.port,
+        ...(h.publicPort ? { publicPort: h.publicPort } : {}),
+        ...(publicEndpoint ? { publicEndpoint } : {}),
+        remotes,
+        namedRemotes,
+        hint: lanHint({
+          name: h.name,
+          host: formatEndpoint({ host: h.address, port: h.port }),
+          ...(publicEndpoint ? { publicEndpoint } : {}),
+          namedRemotes,
+          cardRemotes: remotes.filter((r) => !namedRemotes.includes(r)),
+          routers,
+        }),
+      };
+    });
   }
 
   private async add(raw: Record<string, unknown>): Promise<LanHostStatus> {
@@ -161,7 +214,7 @@ export class LanAssistService {
       );
     }
     const remotes = (p.strList("remote") ?? []).map((r) => parseEndpoint(r));
-    await this.d.exclusive(async () => {
+    const old = await this.d.exclusive(async () => {
       const sections = await this.d.platform.config.load("punch");
       const old = readLanHosts(sections).find((h) => h.name === name);
       const keepPort = old && old.address === ep.host && old.port === ep.port
@@ -177,10 +230,34 @@ export class LanAssistService {
         ),
       };
       await this.d.platform.config.commit("punch", lanHostChanges(sections, host));
+      return old;
     });
-    await this.sync();
+    try {
+      await this.sync();
+    } catch (e) {
+      await this.undoAdd(name, old);
+      const cause = e instanceof AssistHookError ? e.problem : errorMessage(e);
+      this.failure = { name, cause, hook: e instanceof AssistHookError };
+      throw new Error(`Cannot add LAN host "${name}", nothing was saved: ${cause}`);
+    }
+    if (this.failure?.name === name) this.failure = undefined;
     this.onHostsChanged?.();
     return (await this.list()).find((h) => h.name === name)!;
+  }
+
+  /** Put the host's section back as it was before a failed `lan add` (`old` absent: none). */
+  private async undoAdd(name: string, old: LanHostConfig | undefined): Promise<void> {
+    await this.d.exclusive(async () => {
+      const sections = await this.d.platform.config.load("punch");
+      const changes = old
+        ? lanHostChanges(sections, old)
+        : sections.some((s) => s.name === name)
+        ? [{ op: "delete", section: name } as const]
+        : [];
+      if (changes.length) await this.d.platform.config.commit("punch", changes);
+    }).catch((e) => this.d.log(`Cannot undo the LAN host change: ${errorMessage(e)}`));
+    // Brings the other hosts' rules back to the config; a failure stays in the warnings.
+    await this.sync().catch(() => {});
   }
 
   private async remove(raw: Record<string, unknown>): Promise<unknown> {
@@ -194,6 +271,7 @@ export class LanAssistService {
       }
       await this.d.platform.config.commit("punch", [{ op: "delete", section: name }]);
     });
+    if (this.failure?.name === name) this.failure = undefined;
     await this.sync();
     this.onHostsChanged?.();
     return { name };

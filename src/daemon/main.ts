@@ -90,6 +90,10 @@ export async function punchdMain(argv: string[]): Promise<number> {
     remotes: (l) => lan.setCardRemotes(l),
   });
   lan.onHostsChanged = () => peering.lanHostsChanged();
+  const cardsList = peering.handlers().find((h) => h.name === "cards.list");
+  lan.routers = async () =>
+    ((await cardsList?.run(daemon, {})) as { name: string; self: boolean; seq: number }[] ?? [])
+      .filter((c) => !c.self).map((c) => ({ name: c.name, cardReceived: c.seq > 0 }));
   daemon.onPeerRemoved((key) => peering.forget(key));
   const dispatch = makeDispatch(daemon, [
     netcheckHandler(netcheck),
