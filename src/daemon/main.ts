@@ -1,6 +1,8 @@
 import { flagBool, flagString, parseArgs } from "../lib/args.ts";
 import { errorMessage, UsageError } from "../lib/errors.ts";
+import { FileConfigBackend } from "../platform/linux/config_files.ts";
 import { linuxPlatform } from "../platform/linux/mod.ts";
+import { PUNCH_DEFAULT_FILE } from "../uci/punch_default.ts";
 import type { Platform } from "../platform/types.ts";
 import { VERSION } from "../version.ts";
 import { ControlServer } from "./control_server_deno.ts";
@@ -32,8 +34,12 @@ Options:
   --help         show this text
   --version      print the version
 
-Signals: SIGHUP re-reads the config now; SIGTERM stops. Private keys stay in 0600 files and are
-never logged.`;
+Settings: /etc/config/punch (every option in docs/config.md); on --platform linux a missing
+file is written with the defaults, commented.
+
+Signals: SIGHUP applies the WireGuard, firewall and LAN-host config now (ports, web UI and
+peering settings are read at start: restart for those); SIGTERM stops. Private keys stay in
+0600 files and are never logged.`;
 
 const FLAGS = {
   platform: { type: "string" },
@@ -103,6 +109,10 @@ export async function punchdMain(argv: string[]): Promise<number> {
   const server = new ControlServer(socket, dispatch);
   const web = new WebServer(daemon, dispatch);
   try {
+    if (platform.config instanceof FileConfigBackend) {
+      const made = await platform.config.createIfMissing("punch", PUNCH_DEFAULT_FILE);
+      if (made) log(`wrote the default settings to ${platform.config.path("punch")}`);
+    }
     await daemon.setup();
     await daemon.reconcile();
     await server.start();
@@ -122,7 +132,15 @@ export async function punchdMain(argv: string[]): Promise<number> {
   for (const sig of ["SIGTERM", "SIGINT"] as const) {
     Deno.addSignalListener(sig, () => stop.resolve());
   }
+  // procd sends it when the network config changes; without a listener Deno would exit.
+  const hup = () => {
+    log("SIGHUP: bringing WireGuard, the firewall and LAN assist to the config now");
+    void daemon.reconcile();
+    void lan.sync().catch(() => {});
+  };
+  Deno.addSignalListener("SIGHUP", hup);
   await stop.promise;
+  Deno.removeSignalListener("SIGHUP", hup);
   log("stopping");
   heapGc?.stop();
   await server.close();
