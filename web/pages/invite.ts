@@ -37,9 +37,14 @@ async function invitePage(x: Ctx): Promise<Response> {
     ? tokenBox(
       "Invite token",
       v.token,
-      `Send this to the other router's owner (or let them scan it); it works once${
-        v.expiresAt ? `, until ${v.expiresAt}` : ""
-      }.`,
+      `Send this to the other router's owner (or let them scan it): they paste it under ` +
+        `\u201cJoin with a token\u201d on their router's Invite page, or run punchctl join TOKEN ` +
+        `there. It works once${v.expiresAt ? `, until ${v.expiresAt}` : ""}.${
+          v.unreachable
+            ? " Their router may not reach this one directly; it then shows a reply token: " +
+              "paste that under \u201cAccept a reply\u201d here."
+            : ""
+        }`,
     )
     : "";
   const reply = v.reply
@@ -108,7 +113,7 @@ async function createInvite(x: Ctx): Promise<Response> {
   return x.redirect("/invite", {
     kind: "ok",
     message: "Invite created",
-    values: { token, expiresAt },
+    values: { token, expiresAt, ...(res.reachable === false ? { unreachable: "1" } : {}) },
   });
 }
 
