@@ -96,10 +96,6 @@ export async function punchdMain(argv: string[]): Promise<number> {
     remotes: (l) => lan.setCardRemotes(l),
   });
   lan.onHostsChanged = () => peering.lanHostsChanged();
-  const cardsList = peering.handlers().find((h) => h.name === "cards.list");
-  lan.routers = async () =>
-    ((await cardsList?.run(daemon, {})) as { name: string; self: boolean; seq: number }[] ?? [])
-      .filter((c) => !c.self).map((c) => ({ name: c.name, cardReceived: c.seq > 0 }));
   daemon.onPeerRemoved((key) => peering.forget(key));
   const dispatch = makeDispatch(daemon, [
     netcheckHandler(netcheck),
@@ -125,6 +121,11 @@ export async function punchdMain(argv: string[]): Promise<number> {
   await netcheck.start();
   await lan.start();
   await peering.start();
+  // Set only now: cards.list waits for peering's start, and status must not wait with it.
+  const cardsList = peering.handlers().find((h) => h.name === "cards.list");
+  lan.routers = async () =>
+    ((await cardsList?.run(daemon, {})) as { name: string; self: boolean; seq: number }[] ?? [])
+      .filter((c) => !c.self).map((c) => ({ name: c.name, cardReceived: c.seq > 0 }));
   await web.start();
   const heapGc = startHeapGc();
   log(`ready on ${socket} (platform ${platform.name})`);
