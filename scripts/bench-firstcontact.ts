@@ -8,7 +8,8 @@
  *
  * Prints each round's time and the count of rounds that did not connect within the bound.
  */
-import { labUp } from "../test/lab/lab.ts";
+import { labUp, wgKeyPair } from "../test/lab/lab.ts";
+import { allHandshook } from "../test/lab/assist_lab.ts";
 import { ctl, median } from "./bench_common.ts";
 
 function arg(name: string, fallback: string): string {
@@ -20,21 +21,29 @@ const boundMs = Number(arg("bound", "15")) * 1000;
 const mode = arg("mode", "peer-add");
 if (
   !(Number.isInteger(rounds) && rounds >= 1 && rounds <= 200) ||
-  !(boundMs > 0 && boundMs <= 60_000) || !["peer-add", "pair"].includes(mode)
+  !(boundMs > 0 && boundMs <= 60_000) || !["peer-add", "pair", "lan"].includes(mode)
 ) {
   console.error(
-    "Cannot run the benchmark: --rounds takes 1..200, --bound 1..60 seconds, --mode peer-add|pair",
+    "Cannot run the benchmark: --rounds takes 1..200, --bound 1..60 seconds, --mode peer-add|pair|lan",
   );
   Deno.exit(2);
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const lab = await labUp({ name: "fc", routers: [{ id: "a" }, { id: "b" }] });
+const lab = await labUp({
+  name: "fc",
+  routers: [{ id: "a", hosts: 1 }, { id: "b", hosts: 1 }],
+});
 const times: number[] = [];
 let failed = 0;
 
 async function handshaken(id: string): Promise<boolean> {
-  const r = await lab.nsExecInProcess(lab.punchdPid(id)!, ["wg", "show", "wg0", "latest-handshakes"]);
+  const r = await lab.nsExecInProcess(lab.punchdPid(id)!, [
+    "wg",
+    "show",
+    "wg0",
+    "latest-handshakes",
+  ]);
   return r.stdout.split("\n").some((l) => /\t[1-9]\d*$/.test(l));
 }
 async function peerCount(id: string): Promise<number> {
@@ -64,10 +73,86 @@ try {
       "--name",
       o,
     ]);
+  if (mode === "lan") {
+    await lanRounds();
+  } else {
+    for (let i = 1; i <= rounds; i++) {
+      await peerRound(i, () => Promise.all([add("a", b, "b"), add("b", a, "a")]));
+    }
+  }
+} finally {
+  await lab.down();
+}
+
+async function lanRounds(): Promise<void> {
+  const token = (JSON.parse(await ctl(lab, "a", ["invite", "--json"])) as { token: string }).token;
+  await ctl(lab, "b", ["join", token]);
+  await ctl(lab, "a", ["lan", "add", lab.hostAddress("a1"), "--name", "a1"]);
+  await ctl(lab, "b", ["lan", "add", lab.hostAddress("b1"), "--name", "b1"]);
+  type Host = { publicEndpoint: string; remotes: string[] };
+  const list = async (id: string) =>
+    (JSON.parse(await ctl(lab, id, ["lan", "list", "--json"])) as Host[])[0]!;
+  for (let k = 0; k < 100; k++) {
+    const [a, b] = [await list("a"), await list("b")];
+    if (a.remotes.includes(b.publicEndpoint) && b.remotes.includes(a.publicEndpoint)) break;
+    await sleep(200);
+  }
+  const [ea, eb] = [(await list("a")).publicEndpoint, (await list("b")).publicEndpoint];
   for (let i = 1; i <= rounds; i++) {
+    const [ka, kb] = [await wgKeyPair(), await wgKeyPair()];
+    const t0 = Date.now();
+    const [wa, wb] = await Promise.all([
+      lab.hostWireguard("a1", {
+        listenPort: 51820,
+        privateKey: ka.privateKey,
+        address: "10.252.0.1/24",
+        peers: [{
+          publicKey: kb.publicKey,
+          endpoint: eb,
+          allowedIps: ["10.252.0.2/32"],
+          keepalive: 5,
+        }],
+      }),
+      lab.hostWireguard("b1", {
+        listenPort: 51820,
+        privateKey: kb.privateKey,
+        address: "10.252.0.2/24",
+        peers: [{
+          publicKey: ka.publicKey,
+          endpoint: ea,
+          allowedIps: ["10.252.0.1/32"],
+          keepalive: 5,
+        }],
+      }),
+    ]);
+    let ms: number | null = null;
+    while (Date.now() - t0 < boundMs) {
+      if (
+        await allHandshook([{ wg: wa, peerKey: kb.publicKey }, { wg: wb, peerKey: ka.publicKey }])
+      ) {
+        ms = Date.now() - t0;
+        break;
+      }
+      await sleep(20);
+    }
+    record(i, ms);
+    await Promise.all([wa.stop(), wb.stop()]);
+  }
+}
+
+function record(i: number, ms: number | null): void {
+  if (ms === null) failed++;
+  else times.push(ms);
+  console.log(
+    `round ${i}: ${ms === null ? `no handshake within ${boundMs / 1000} s` : `${ms} ms`}`,
+  );
+}
+
+async function peerRound(i: number, addBoth: () => Promise<unknown>): Promise<void> {
+  {
     const t0 = Date.now();
     if (mode === "peer-add") {
-      await Promise.all([add("a", b, "b"), add("b", a, "a")]);
+      await addBoth();
     } else {
       const token = (JSON.parse(await ctl(lab, "a", ["invite", "--json"])) as { token: string })
         .token;
@@ -81,17 +166,22 @@ try {
       }
       await sleep(20);
     }
-    if (ms === null) failed++;
-    else times.push(ms);
-    console.log(`round ${i}: ${ms === null ? `no handshake within ${boundMs / 1000} s` : `${ms} ms`}`);
+    if (Deno.env.get("FC_DEBUG") && (ms === null || ms > 2000)) {
+      for (const id of ["a", "b"]) {
+        const r = await lab.exec(id, ["nft", "list", "table", "inet", "punch_firstcontact"]);
+        console.log(
+          id,
+          r.stdout.split("\n").filter((l) => /counter|elements|^\s+\d/.test(l)).join("\n"),
+        );
+      }
+    }
+    record(i, ms);
     await ctl(lab, "a", ["peer", "remove", "b"]);
     await ctl(lab, "b", ["peer", "remove", "a"]);
     for (let k = 0; k < 100 && ((await peerCount("a")) > 0 || (await peerCount("b")) > 0); k++) {
       await sleep(50);
     }
   }
-} finally {
-  await lab.down();
 }
 console.log(
   `\nfirst contact (${mode}): ${rounds - failed}/${rounds} connected within ${

@@ -10,6 +10,9 @@ interface PeerLike {
   rxBytes: number;
   txBytes: number;
   state: string;
+  path?: string;
+  pathWhy?: string;
+  pathSince?: number;
 }
 
 interface StatusLike {
@@ -57,11 +60,12 @@ export function formatPeers(peers: readonly PeerLike[]): string {
   if (peers.length === 0) {
     return "no peers (add one with: punchctl peer add --public-key KEY --allowed-ips CIDR)";
   }
-  const rows = [["NAME", "STATE", "ENDPOINT", "HANDSHAKE", "RX", "TX", "ALLOWED IPS"]];
+  const rows = [["NAME", "STATE", "PATH", "ENDPOINT", "HANDSHAKE", "RX", "TX", "ALLOWED IPS"]];
   for (const p of peers) {
     rows.push([
       p.name,
       p.state,
+      p.path ?? "-",
       p.liveEndpoint ?? p.endpoint ?? "-",
       formatAge(p.handshakeAgeSec),
       formatBytes(p.rxBytes),
@@ -87,6 +91,12 @@ export function formatStatus(s: StatusLike): string {
     lines.push(`netcheck:    ${s.netcheck.verdict}${pub} — ${s.netcheck.advice}`);
   }
   lines.push("", formatPeers(s.peers));
+  for (const p of s.peers) {
+    if (p.pathWhy) {
+      const since = p.pathSince ? ` (since ${new Date(p.pathSince).toISOString()})` : "";
+      lines.push(`path to ${p.name}: ${p.path}${since} — ${p.pathWhy}`);
+    }
+  }
   for (const h of s.lanHosts ?? []) {
     lines.push(
       `lan host ${h.name}: ${h.host}:${h.port} reachable at ${h.publicEndpoint ?? "?"}` +

@@ -3,6 +3,7 @@ import { UsageError } from "../lib/errors.ts";
 import { encodeQr, qrToText } from "../lib/qr.ts";
 import { type Command, JSON_FLAG, onePositional, out } from "./command.ts";
 import type { InviteView } from "../daemon/peering/invite_list.ts";
+import { type Inbound, INBOUND_TEXT } from "../nat/inbound.ts";
 
 interface PeerView {
   name: string;
@@ -80,7 +81,7 @@ export const PEERING_COMMANDS: readonly Command[] = [
       const r = await call("invite.create", {
         ...(flagString(a, "name") ? { name: flagString(a, "name") } : {}),
         ...(flagString(a, "expires") ? { expires: flagString(a, "expires") } : {}),
-      }) as { token: string; expiresAt: number; reachable: boolean };
+      }) as { token: string; expiresAt: number; reachable: boolean; inbound?: Inbound };
       return out(a, r, () => {
         const lines = [r.token];
         if (flagBool(a, "qr")) lines.push("", qrToText(encodeQr(r.token, { ecc: "L" })));
@@ -89,7 +90,9 @@ export const PEERING_COMMANDS: readonly Command[] = [
           `Run on the other router: punchctl join ${r.token}`,
           `Valid once, until ${new Date(r.expiresAt).toISOString()}.`,
         );
-        if (!r.reachable) {
+        if (r.inbound !== undefined && r.inbound !== "reachable") {
+          lines.push(INBOUND_TEXT[r.inbound]);
+        } else if (!r.reachable) {
           lines.push(
             "This router has no public endpoint, so the other router will print a reply token for punchctl accept here.",
           );

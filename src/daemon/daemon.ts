@@ -13,8 +13,11 @@ import type { Platform, WanState } from "../platform/types.ts";
 import { privateKeyFromRandom, publicKeyOf } from "../wg/keys.ts";
 import type { WgDesired } from "../wg/wg_desired.ts";
 import { tunnelAddressFor } from "../wg/tunnel_address.ts";
-import { interfacePublicKey, type PeerStatus, peerStatuses } from "./status.ts";
+import { interfacePublicKey, type PathContext, type PeerStatus, peerStatuses } from "./status.ts";
+import { PathTracker } from "../wg/peer_path.ts";
 import type { Timer } from "../lib/timer.ts";
+import { FirstContactService } from "./first_contact_service.ts";
+import { localPairs } from "../wg/first_contact.ts";
 
 /** How often punchd re-checks that the live state matches the config. */
 export const RECONCILE_MS = 10_000;
@@ -74,12 +77,22 @@ export class Daemon {
   problems: string[] = [];
   private statusParts = new Map<string, () => unknown>();
   private warningSources: (() => string[])[] = [];
+  private readonly paths = new PathTracker();
+  /** This router's netcheck verdict, for the advice when a peer has no path (set by netcheck). */
+  verdict: () => string | undefined = () => undefined;
+  /** Breaks ties between handshake initiations that cross (ours and our LAN hosts'). */
+  readonly firstContact: FirstContactService;
 
   constructor(deps: DaemonDeps) {
     this.platform = deps.platform;
     this.log = deps.log;
     this.now = deps.now ?? Date.now;
     this.random = deps.random ?? ((n) => crypto.getRandomValues(new Uint8Array(n)));
+    this.firstContact = new FirstContactService(
+      (argv, stdin) => this.platform.system.exec(argv, stdin),
+      this.log,
+      this.now,
+    );
   }
 
   /** Run `fn` with no other config change or reconcile in between. */
@@ -146,7 +159,24 @@ export class Daemon {
       const problems: string[] = [];
       try {
         const { cfg, model } = await this.model();
-        const n = await this.platform.wg.apply(desiredFrom(model, cfg.listenPort));
+        const want = desiredFrom(model, cfg.listenPort);
+        // Before the apply: a new peer's first initiation leaves at once and must be remembered.
+        const live = await this.platform.wg.dump(model.name).catch(() => null);
+        await this.firstContact.setLocal(
+          localPairs(
+            interfacePublicKey(model),
+            live?.iface.listenPort ?? want.listenPort ?? cfg.listenPort,
+            [
+              ...want.peers,
+              // Where a wanted peer roamed to; a peer being removed no longer counts.
+              ...(live?.peers ?? []).filter((p) =>
+                want.peers.some((w) => w.publicKey === p.publicKey)
+              )
+                .map((p) => ({ publicKey: p.publicKey, endpoint: p.endpoint ?? undefined })),
+            ],
+          ),
+        );
+        const n = await this.platform.wg.apply(want);
         if (n > 0) this.log(`applied ${n} change(s) to ${model.name}`);
         await this.platform.firewall.allowWanUdp("wg", model.listenPort ?? cfg.listenPort);
         await this.platform.firewall.allowTunnel(
@@ -178,13 +208,19 @@ export class Daemon {
       listenPort: dump?.iface.listenPort ?? model.listenPort ?? cfg.listenPort,
       addresses: model.addresses,
       wan: await this.platform.system.wan(),
-      peers: peerStatuses(model, dump, Math.floor(this.now() / 1000)),
+      peers: peerStatuses(model, dump, Math.floor(this.now() / 1000), this.pathContext()),
       warnings: [
         ...this.problems,
         ...(this.platform.config.lastProblem ? [this.platform.config.lastProblem] : []),
+        ...(this.firstContact.problem ? [this.firstContact.problem] : []),
         ...this.warningSources.flatMap((fn) => fn()),
       ],
     };
+  }
+
+  /** What peer statuses need to tell each peer's path and since when. */
+  pathContext(): PathContext {
+    return { tracker: this.paths, nowMs: this.now(), verdict: this.verdict() };
   }
 
   /** Add a named part to `status` (netcheck, LAN hosts, ...), computed when status is asked for. */
@@ -240,5 +276,6 @@ export class Daemon {
     clearInterval(this.timer);
     this.wanWatch?.close();
     await this.lock;
+    await this.firstContact.remove().catch(() => {});
   }
 }

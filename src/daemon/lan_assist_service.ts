@@ -19,6 +19,7 @@ import type { NetcheckService } from "./netcheck_service.ts";
 import { checkName, Params } from "./params.ts";
 import { readPeeringOptions } from "./peering/mod.ts";
 import type { Timer } from "../lib/timer.ts";
+import { forwardPairs } from "../wg/first_contact.ts";
 
 /** How often the live rules are compared with the config. */
 export const RESYNC_MS = 30_000;
@@ -117,6 +118,8 @@ export class LanAssistService {
       const changes = hosts.filter((h) => h.publicPort !== ports.get(h.name))
         .flatMap((h) => lanHostChanges(sections, { ...h, publicPort: ports.get(h.name)! }));
       if (changes.length) await this.d.platform.config.commit("punch", changes);
+      // Before the pinholes open, so a host's first initiation through them is remembered.
+      await this.d.firstContact.setForward(forwardPairs(await this.rows([])));
       const ops = await this.applier.sync({
         ...state,
         hosts: hosts.map((h) => ({ ...h, publicPort: ports.get(h.name)! })),

@@ -25,7 +25,8 @@ listen port on WAN and puts it in its own firewall zone with forwarding to and f
 the public endpoint and NAT type (STUN, re-checked on WAN changes); pairs with other routers
 (invites, signed peer cards pushed when the WAN address changes, control port 51821); keeps
 pinholes for LAN hosts that run WireGuard; serves the web UI on the LAN address (port 8451) and
-answers punchctl on a control socket (mode 0600, token in <socket>.token).
+answers punchctl on a control socket (mode 0600, token in <socket>.token). On OpenWrt it also
+adds the ubus object "punch" (ubus -v list punch; ubus call punch status).
 
 Options:
   --platform P   openwrt (default where /etc/openwrt_release exists) or linux
@@ -85,6 +86,16 @@ export async function punchdMain(argv: string[]): Promise<number> {
     return 2;
   }
   const daemon = new Daemon({ platform, log });
+  // procd's reload (config.change for punch/network, WAN interface events) sends SIGHUP; without
+  // a listener Deno would die of it. Before start-up is done there is nothing to re-read yet.
+  let running = false;
+  const onHup = () => {
+    if (!running) return;
+    log("SIGHUP: re-reading the config");
+    void daemon.reconcile();
+    void lan.sync().catch(() => {});
+  };
+  Deno.addSignalListener("SIGHUP", onHup);
   const netcheck = new NetcheckService(daemon);
   daemon.addStatus("netcheck", () => netcheck.report);
   const lan = new LanAssistService(daemon, netcheck);
@@ -114,6 +125,7 @@ export async function punchdMain(argv: string[]): Promise<number> {
     await server.start();
   } catch (e) {
     console.error(`punchd: cannot start: ${errorMessage(e)}`);
+    Deno.removeSignalListener("SIGHUP", onHup);
     await server.close();
     return 1;
   }
@@ -127,23 +139,26 @@ export async function punchdMain(argv: string[]): Promise<number> {
     ((await cardsList?.run(daemon, {})) as { name: string; self: boolean; seq: number }[] ?? [])
       .filter((c) => !c.self).map((c) => ({ name: c.name, cardReceived: c.seq > 0 }));
   await web.start();
+  let ubusObject: { stop(): void } | null = null;
+  if (platform.name === "openwrt") {
+    const { UbusService } = await import("./ubus_service.ts");
+    const { UBUS_SOCKET } = await import("../platform/openwrt/mod.ts");
+    const svc = new UbusService(`${root}${UBUS_SOCKET}`, dispatch, log);
+    await svc.start();
+    ubusObject = svc;
+  }
   const heapGc = startHeapGc();
+  running = true;
   log(`ready on ${socket} (platform ${platform.name})`);
   const stop = Promise.withResolvers<void>();
   for (const sig of ["SIGTERM", "SIGINT"] as const) {
     Deno.addSignalListener(sig, () => stop.resolve());
   }
-  // procd sends it when the network config changes; without a listener Deno would exit.
-  const hup = () => {
-    log("SIGHUP: bringing WireGuard, the firewall and LAN assist to the config now");
-    void daemon.reconcile();
-    void lan.sync().catch(() => {});
-  };
-  Deno.addSignalListener("SIGHUP", hup);
   await stop.promise;
-  Deno.removeSignalListener("SIGHUP", hup);
   log("stopping");
+  running = false;
   heapGc?.stop();
+  ubusObject?.stop();
   await server.close();
   await web.stop();
   lan.stop();
@@ -151,6 +166,7 @@ export async function punchdMain(argv: string[]): Promise<number> {
   await netcheck.stop();
   await daemon.stop();
   await platform.close();
+  Deno.removeSignalListener("SIGHUP", onHup);
   return 0;
 }
 

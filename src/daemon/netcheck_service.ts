@@ -63,6 +63,7 @@ export class NetcheckService {
   }
 
   async start(): Promise<void> {
+    this.d.verdict = () => this.report?.verdict;
     this.d.onWanChange(() =>
       void this.check().catch((e) => this.d.log(`netcheck failed: ${errorMessage(e)}`))
     );

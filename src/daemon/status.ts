@@ -2,6 +2,7 @@ import type { WgInterfaceModel, WgPeerModel } from "../uci/mod.ts";
 import type { WgDump } from "../wg/wg_dump.ts";
 import { STALE_AFTER_S } from "../wg/wg_diff.ts";
 import { publicKeyOf } from "../wg/keys.ts";
+import { type PathKind, type PathTracker, peerPath } from "../wg/peer_path.ts";
 
 export type PeerState = "connected" | "stale" | "never" | "disabled";
 
@@ -21,6 +22,19 @@ export interface PeerStatus {
   rxBytes: number;
   txBytes: number;
   state: PeerState;
+  /** Which path the tunnel takes (same-lan, ipv6, direct, relayed, none), why, and since when. */
+  path: PathKind;
+  pathWhy: string;
+  /** Unix ms. */
+  pathSince?: number;
+}
+
+/** What `peerStatuses` needs beyond config and dump to tell the path. */
+export interface PathContext {
+  tracker: PathTracker;
+  nowMs: number;
+  verdict?: string | undefined;
+  relays?: ReadonlyMap<string, string>;
 }
 
 /** Join the configured peers with the live `wg show dump`; pure. */
@@ -28,8 +42,10 @@ export function peerStatuses(
   model: WgInterfaceModel,
   dump: WgDump | null,
   nowS: number,
+  ctx?: PathContext,
 ): PeerStatus[] {
   const live = new Map((dump?.peers ?? []).map((p) => [p.publicKey, p]));
+  ctx?.tracker.keepOnly(new Set(model.peers.map((p) => p.publicKey)));
   return model.peers.map((p: WgPeerModel): PeerStatus => {
     const l = live.get(p.publicKey);
     const hs = l?.latestHandshake ?? 0;
@@ -41,6 +57,13 @@ export function peerStatuses(
       : age! < STALE_AFTER_S
       ? "connected"
       : "stale";
+    const path = peerPath({
+      state,
+      liveEndpoint: l?.endpoint ?? undefined,
+      handshakeAgeSec: age,
+      ...(ctx?.verdict !== undefined ? { verdict: ctx.verdict } : {}),
+      ...(ctx?.relays ? { relays: ctx.relays } : {}),
+    });
     return {
       name: p.description || (p.anonymous ? p.publicKey.slice(0, 8) : p.name),
       ...(p.description ? { description: p.description } : {}),
@@ -62,6 +85,9 @@ export function peerStatuses(
       rxBytes: l?.rxBytes ?? 0,
       txBytes: l?.txBytes ?? 0,
       state,
+      path: path.path,
+      pathWhy: path.why,
+      ...(ctx ? { pathSince: ctx.tracker.since(p.publicKey, path.path, ctx.nowMs) } : {}),
     };
   });
 }

@@ -23,6 +23,13 @@ import {
 } from "./constants.ts";
 import { UbusError, ubusError } from "./errors.ts";
 import { encodeMessage, type MessageAttrs, type Signature, type UbusMessage } from "./message.ts";
+import {
+  addObjectAttrs,
+  answerInvoke,
+  failure,
+  notifyMessage,
+  type UbusMethods,
+} from "./object.ts";
 
 /** One object as LOOKUP reports it. */
 export interface UbusObjectInfo {
@@ -54,6 +61,9 @@ export class UbusClientCore {
   private readonly pending = new Map<string, Pending>();
   private readonly outbox: Uint8Array[] = [];
   private readonly eventObjects = new Map<number, UbusEventHandler>();
+  private readonly served = new Map<number, UbusMethods>();
+  /** Called when ubusd says whether object `objid` of ours has subscribers now. */
+  onSubscribers: ((objid: number, active: boolean) => void) | null = null;
   private closedWith: Error | null = null;
   private helloWaiters: Array<(id: number) => void> = [];
   /** Called whenever the outbox gains a message (a transport drains it then). */
@@ -189,9 +199,43 @@ export class UbusClientCore {
     return id;
   }
 
+  /**
+   * Serve an object at `path` (libubus-obj.c `ubus_add_object`): ADD_OBJECT with its
+   * signature; calls then arrive as INVOKE and are answered from `methods` (see object.ts).
+   * Resolves with the object id ubusd gave it.
+   */
+  async addObject(
+    path: string,
+    methods: UbusMethods,
+    now: number,
+    timeoutMs = DEFAULT_TIMEOUT_MS,
+  ): Promise<number> {
+    const what = `ubus add object "${path}"`;
+    const msgs = await this.request(
+      MsgType.ADD_OBJECT,
+      0,
+      addObjectAttrs(path, methods),
+      what,
+      now,
+      timeoutMs,
+    );
+    const id = msgs.find((m) => m.attrs.objid !== undefined)?.attrs.objid;
+    if (id === undefined) throw ubusError(Status.NO_DATA, what);
+    this.served.set(id, methods);
+    return id;
+  }
+
+  /** Send a notification from our object `objid` to its subscribers (no reply wanted). */
+  notify(objid: number, type: string, data: { readonly [key: string]: BlobmsgValue }): void {
+    if (this.closedWith || !this.served.has(objid)) return;
+    this.seq = (this.seq + 1) & 0xffff;
+    this.queue(encodeMessage(notifyMessage(objid, this.seq, type, data)));
+  }
+
   /** REMOVE_OBJECT (libubus-obj.c `ubus_remove_object`): stop serving/listening on `id`. */
   async removeObject(id: number, now: number, timeoutMs = DEFAULT_TIMEOUT_MS): Promise<void> {
     this.eventObjects.delete(id);
+    this.served.delete(id);
     await this.request(
       MsgType.REMOVE_OBJECT,
       0,
@@ -287,11 +331,17 @@ export class UbusClientCore {
         this.pending.delete(key);
         const code = m.attrs.status ?? Status.INVALID_ARGUMENT;
         if (code === Status.OK) p.resolve(p.data);
-        else p.reject(ubusError(code, p.what));
+        else p.reject(ubusError(code, p.what, errorDetail(p.data)));
         return;
       }
       case MsgType.INVOKE:
         this.onInvoke(m);
+        return;
+      case MsgType.NOTIFY:
+        // ubus_notify_subscription (ubusd_proto.c:618): subscribers came or went
+        if (m.attrs.objid !== undefined && this.served.has(m.attrs.objid)) {
+          this.onSubscribers?.(m.attrs.objid, m.attrs.active === true);
+        }
         return;
       case MsgType.UNSUBSCRIBE:
         if (m.attrs.objid !== undefined && m.attrs.target !== undefined) {
@@ -304,6 +354,18 @@ export class UbusClientCore {
   private onInvoke(m: UbusMessage): void {
     const objid = m.attrs.objid;
     if (objid === undefined) return;
+    const methods = this.served.get(objid);
+    if (methods) {
+      void answerInvoke(methods, m).then((replies) => {
+        if (this.closedWith) return;
+        const out = replies.map(encodeMessage);
+        const tooBig = out.some((b) => b.length - UBUS_MSGHDR_LEN > UBUS_MAX_MSGLEN);
+        const msg = `The reply to "${m.attrs.method}" is larger than ubus allows (1 MiB)`;
+        const bytes = tooBig ? failure(m, Status.UNKNOWN_ERROR, msg).map(encodeMessage) : out;
+        for (const b of bytes) this.queue(b);
+      });
+      return;
+    }
     const handler = this.eventObjects.get(objid);
     let status: number = Status.OK;
     if (!handler) status = Status.NOT_FOUND;
@@ -322,6 +384,15 @@ export class UbusClientCore {
       encodeMessage({ type: MsgType.STATUS, seq: m.seq, peer: m.peer, attrs: { status, objid } }),
     );
   }
+}
+
+/** The `{error: "..."}` table some objects (ours too) send before a failing STATUS. */
+function errorDetail(data: UbusMessage[]): string | undefined {
+  for (const m of data) {
+    const e = m.attrs.data?.find((f) => f.name === "error" && typeof f.value === "string");
+    if (e) return e.value as string;
+  }
+  return undefined;
 }
 
 export { UbusError };

@@ -35,7 +35,7 @@ const HINTS: Partial<Record<StatusName, string>> = {
   CONNECTION_FAILED: "is ubusd running and the socket path right?",
 };
 
-/** A UbusError with a hint fitting its status. */
-export function ubusError(code: number, what: string): UbusError {
-  return new UbusError(code, what, HINTS[statusName(code)]);
+/** A UbusError with the object's own message when it sent one, else a hint fitting its status. */
+export function ubusError(code: number, what: string, detail?: string): UbusError {
+  return new UbusError(code, what, detail ?? HINTS[statusName(code)]);
 }

@@ -31,4 +31,21 @@ export {
   type UbusEventHandler,
   type UbusObjectInfo,
 } from "./client.ts";
-export { type CallOptions, UbusClient, type UbusClientOptions } from "./ubus_client_deno.ts";
+export {
+  addObjectAttrs,
+  answerInvoke,
+  applyPolicy,
+  signatureOf,
+  type UbusCallInfo,
+  type UbusMethod,
+  type UbusMethods,
+  type UbusPolicy,
+  type UbusReply,
+  UbusStatusError,
+} from "./object.ts";
+export {
+  type CallOptions,
+  UbusClient,
+  type UbusClientOptions,
+  type UbusServedObject,
+} from "./ubus_client_deno.ts";

@@ -11,6 +11,7 @@ import {
 import { Status, UBUS_DEFAULT_SOCKET } from "./constants.ts";
 import { UbusDeframer } from "./deframer.ts";
 import { ubusError } from "./errors.ts";
+import type { UbusMethods } from "./object.ts";
 import type { Timer } from "../lib/timer.ts";
 
 /** Options of `UbusClient.connect`. */
@@ -44,6 +45,27 @@ interface Subscription {
   objectId: number | null;
 }
 
+/** An object this client serves on the bus (see `UbusClient.serve`). */
+export interface UbusServedObject {
+  readonly path: string;
+  /** Its id on the current connection; null while disconnected. */
+  readonly id: number | null;
+  /** Whether anyone subscribes (`ubus subscribe <path>`). */
+  readonly hasSubscribers: boolean;
+  /** Send a notification to subscribers (dropped while disconnected or unsubscribed). */
+  notify(type: string, data?: { readonly [key: string]: BlobmsgValue }): void;
+  /** Stop serving it. */
+  remove(): void;
+}
+
+interface Served {
+  path: string;
+  methods: UbusMethods;
+  id: number | null;
+  subscribed: boolean;
+  removed: boolean;
+}
+
 /** A ubus connection with a promise API. */
 export class UbusClient {
   private core: Core = new UbusClientCore();
@@ -57,6 +79,7 @@ export class UbusClient {
   private writing: Promise<void> = Promise.resolve();
   private readyWaiters: Array<() => void> = [];
   private readonly subs: Subscription[] = [];
+  private readonly served: Served[] = [];
   private readonly timeoutMs: number;
 
   private constructor(readonly path: string, private readonly opts: UbusClientOptions) {
@@ -117,6 +140,15 @@ export class UbusClient {
       const s = this.subs.find((x) => x.objectId === objid);
       if (s) void this.rewatch(core, s);
     };
+    core.onSubscribers = (objid, active) => {
+      const o = this.served.find((x) => x.id === objid);
+      if (o) o.subscribed = active;
+    };
+    for (const o of [...this.served]) {
+      o.id = null;
+      o.subscribed = false;
+      o.id = await core.addObject(o.path, o.methods, Date.now(), this.timeoutMs);
+    }
     for (const s of [...this.subs]) {
       s.active = false;
       if (s.kind === "event") {
@@ -377,6 +409,49 @@ export class UbusClient {
     sub.active = true;
     this.subs.push(sub);
     return { unwatch: () => this.drop(sub, t) };
+  }
+
+  /**
+   * Serve an object at `path` (`ubus call <path> <method>` reaches `methods`); it is added
+   * again after every reconnect. Fails with INVALID_ARGUMENT when the path is taken.
+   * @example await ubus.serve("punch", { status: { policy: {}, handler: () => ({ up: true }) } })
+   */
+  async serve(
+    path: string,
+    methods: UbusMethods,
+    opts: CallOptions = {},
+  ): Promise<UbusServedObject> {
+    const o: Served = { path, methods, id: null, subscribed: false, removed: false };
+    const t = opts.timeoutMs ?? this.timeoutMs;
+    o.id = await this.run(
+      `ubus add object "${path}"`,
+      t,
+      (core, now) => core.addObject(path, methods, now, t),
+    );
+    this.served.push(o);
+    return {
+      path,
+      get id() {
+        return o.id;
+      },
+      get hasSubscribers() {
+        return o.subscribed;
+      },
+      notify: (type, data = {}) => {
+        if (o.id !== null && o.subscribed && this.up) {
+          this.core.notify(o.id, type, data);
+          this.flush();
+        }
+      },
+      remove: () => {
+        if (o.removed) return;
+        o.removed = true;
+        const i = this.served.indexOf(o);
+        if (i >= 0) this.served.splice(i, 1);
+        if (o.id !== null && this.conn) this.core.removeObject(o.id, Date.now(), t).catch(() => {});
+        o.id = null;
+      },
+    };
   }
 
   private drop(sub: Subscription, t: number): void {

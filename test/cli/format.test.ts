@@ -17,6 +17,9 @@ test("status text names the interface, peers, LAN hosts and warnings", () => {
       rxBytes: 2048,
       txBytes: 10,
       state: "connected",
+      path: "direct",
+      pathWhy: "Directly to the peer's public endpoint",
+      pathSince: Date.UTC(2026, 11, 4, 12),
     }],
     warnings: ["something to fix"],
     netcheck: {
@@ -33,7 +36,10 @@ test("status text names the interface, peers, LAN hosts and warnings", () => {
     }],
   });
   expect(text).toContain("interface:   wg0 (router home)");
-  expect(text).toMatch(/cabin\s+connected\s+-\s+4 s ago\s+2\.0 KiB\s+10 B/);
+  expect(text).toMatch(/cabin\s+connected\s+direct\s+-\s+4 s ago\s+2\.0 KiB\s+10 B/);
+  expect(text).toContain(
+    "path to cabin: direct (since 2026-12-04T12:00:00.000Z) — Directly to the peer's public endpoint",
+  );
   expect(text).toContain("netcheck:    nat 203.0.113.5:51820");
   expect(text).toContain(
     "lan host nas: 192.168.1.10:51820 reachable at 203.0.113.5:51821, no pinholes yet (punchctl lan list says why)",

@@ -88,7 +88,7 @@ describe("lan add when fw4 lacks a chain LAN assist hooks into", () => {
     );
     expect(await punchFile()).toBe(before);
     expect(await call("lan.list")).toEqual([]);
-    expect(router.applied).toEqual([]);
+    expect(router.applied.filter((a) => a.includes("punch_dstnat"))).toEqual([]);
     const warnings = (await daemon.status()).warnings;
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toMatch(/^LAN host "nas" was not added: the firewall table "inet fw4" has/);

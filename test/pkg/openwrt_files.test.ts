@@ -51,8 +51,47 @@ describe("files", () => {
     expect(s).toContain("USE_PROCD=1");
     expect(s).toMatch(/procd_set_param respawn/);
     expect(s).toContain("procd_add_reload_trigger punch network");
+    expect(s).toContain("procd_add_reload_interface_trigger wan\n");
     expect(s).toContain('procd_set_param command "$PROG" --platform openwrt');
     expect(Deno.statSync(new URL("files/etc/init.d/punch", OPENWRT)).mode! & 0o111).not.toBe(0);
+  });
+
+  test("init script runs under sh with procd's functions: instance, triggers, reload = HUP", async () => {
+    // procd.sh's API (openwrt@03eca6c5 package/system/procd/files/procd.sh), logged instead of sent
+    const stubs = [
+      "procd_open_instance",
+      "procd_set_param",
+      "procd_close_instance",
+      "procd_add_reload_trigger",
+      "procd_add_reload_interface_trigger",
+      "procd_send_signal",
+      "start",
+    ].map((f) => `${f}() { echo "${f} $*"; }`).join("\n");
+    const script = `${stubs}\n. ./files/etc/init.d/punch\n` +
+      `echo "START=$START STOP=$STOP USE_PROCD=$USE_PROCD"\nstart_service\nservice_triggers\nreload_service\n`;
+    const out = await new Deno.Command("sh", {
+      args: ["-euc", script],
+      cwd: OPENWRT,
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    expect(new TextDecoder().decode(out.stderr)).toBe("");
+    expect(new TextDecoder().decode(out.stdout).trim().split("\n")).toEqual([
+      "START=95 STOP=10 USE_PROCD=1",
+      "procd_open_instance punchd",
+      "procd_set_param command /usr/bin/punchd --platform openwrt",
+      "procd_set_param respawn 3600 5 5",
+      "procd_set_param stdout 1",
+      "procd_set_param stderr 1",
+      "procd_set_param file /etc/config/punch",
+      "procd_set_param term_timeout 10",
+      "procd_close_instance ",
+      "procd_add_reload_trigger punch network",
+      "procd_add_reload_interface_trigger wan",
+      "procd_add_reload_interface_trigger wan6",
+      "start ",
+      "procd_send_signal punch punchd HUP",
+    ]);
   });
 
   test("rpcd ACL is valid JSON granting the punch group uci access", () => {

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { startUbusDouble, type UbusDouble } from "../ubus/double/mod.ts";
+import { UbusClient, UbusError } from "../../src/ubus/mod.ts";
 import { waitFor } from "../lab/netns_deno.ts";
 import { wgKeyPair } from "../lab/lab.ts";
 
@@ -124,6 +125,45 @@ describe("openwrt backend against the ubus/rpcd double", () => {
       interface: "wg0",
       wan: { address: "198.51.100.7", device: "eth1" },
     });
+  });
+
+  test("ubus call punch status / peers answer from punchd's own ubus object", async () => {
+    const ubus = await UbusClient.connect(`${root}/var/run/ubus/ubus.sock`, { timeoutMs: 10_000 });
+    try {
+      const there = await waitFor(
+        async () => (await ubus.lookup("punch").catch(() => [])).length > 0,
+        10_000,
+      );
+      expect(there).toBe(true);
+      const st = await ubus.call("punch", "status");
+      expect(st).toMatchObject({
+        platform: "openwrt",
+        interface: "wg0",
+        wan: { address: "198.51.100.7", device: "eth1" },
+        peers: [],
+      });
+      expect(st.publicKey).toMatch(/^[A-Za-z0-9+/]{43}=$/);
+      expect(JSON.stringify(st)).not.toContain("private");
+      expect(await ubus.call("punch", "peers")).toEqual({ peers: [] });
+      const e = await ubus.call("punch", "peer_remove", { peer: "nope" }).catch((x) => x);
+      expect(e).toBeInstanceOf(UbusError);
+      expect(e.status).toBe("INVALID_ARGUMENT");
+      expect(e.message).toContain('Cannot remove peer "nope"');
+    } finally {
+      ubus.close();
+    }
+  });
+
+  test("SIGHUP (procd's reload) re-reads the config and does not stop punchd", async () => {
+    punchd.kill("SIGHUP");
+    punchd.kill("SIGHUP");
+    const st = JSON.parse((await punchctl("status", "--json")).stdout);
+    expect(st.interface).toBe("wg0");
+    const exited = await Promise.race([
+      punchd.status.then(() => true),
+      new Promise<boolean>((r) => setTimeout(() => r(false), 300)),
+    ]);
+    expect(exited).toBe(false);
   });
 
   test("a peer added through punchctl lands in /etc/config/network", async () => {

@@ -51,6 +51,8 @@ describe("UbusClient against the double", () => {
       "network",
       "network.interface",
       ...names,
+      "rc",
+      "service",
       "session",
       "uci",
     ]);
@@ -274,7 +276,7 @@ describe("UbusClient against the double", () => {
     await waitFor(() => (ubus.connected ? undefined : true));
     const p = ubus.call("uci", "configs", {}, { timeoutMs: 5000 });
     await lab.start();
-    expect((await p).configs).toEqual(["network", "punch"]);
+    expect((await p).configs).toEqual(["network", "punch", "rpcd"]);
   });
 
   test("calls fail with CONNECTION_FAILED after close", async () => {

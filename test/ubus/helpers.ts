@@ -44,7 +44,7 @@ export async function startLab(extra: Partial<UbusDoubleOptions> = {}): Promise<
     configDir,
     secondMs: 50,
     users: [
-      { username: "root", password: "", write: ["*"] },
+      { username: "root", password: "$p$root", write: ["*"] },
       { username: "viewer", password: "secret", read: ["net-read"] },
     ],
     acls: {

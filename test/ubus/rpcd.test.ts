@@ -2,6 +2,7 @@
 // apply/confirm/rollback timing (50 ms per protocol second).
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
 import { UbusClient, UbusError } from "../../src/ubus/mod.ts";
+import { cryptHash } from "../../src/lib/crypt.ts";
 import { type Lab, NETWORK, startLab, waitFor } from "./helpers.ts";
 
 let lab: Lab;
@@ -152,8 +153,11 @@ describe("uci", () => {
     expect(await ubus.callAll("uci", "get", { config: "network", section: "nope" })).toEqual([]);
     expect(await ubus.call("uci", "get", { config: "network", section: "wan", option: "nope" }))
       .toEqual({});
-    expect(await status(ubus.call("uci", "get", { config: "../etc" }))).toBe("INVALID_ARGUMENT");
-    expect((await ubus.call("uci", "configs")).configs).toEqual(["network", "punch"]);
+    // uci_file_load: a name starting with "." (not "./") is NOT_FOUND, not INVALID_ARGUMENT
+    expect(await status(ubus.call("uci", "get", { config: "../etc" }))).toBe("NOT_FOUND");
+    expect(await status(ubus.call("uci", "get", { config: "a b" }))).toBe("INVALID_ARGUMENT");
+    // logins live in /etc/config/rpcd
+    expect((await ubus.call("uci", "configs")).configs).toEqual(["network", "punch", "rpcd"]);
   });
 
   test("set/add/delete are per-session deltas until commit, which writes the file", async () => {
@@ -219,7 +223,10 @@ describe("uci", () => {
     expect(text).toContain("config wireguard_wg0");
     expect(text).not.toContain("netmask");
     expect(text).not.toContain("127.0.0.1");
-    expect(text.startsWith("config interface 'loopback'\n\toption device 'lo'")).toBe(true);
+    // libuci's export: a blank line before every section, one more newline at the end
+    expect(text.startsWith("\nconfig interface 'loopback'\n\toption device 'lo'\n")).toBe(true);
+    expect(text).toMatch(/\nconfig wireguard_wg0\n\toption public_key 'K='\n/);
+    expect(text.endsWith("'\n\n")).toBe(true);
     expect(lab.double.configChanges).toEqual(["network"]);
     expect((await ubus.call("uci", "changes", { ubus_rpc_session: a })).changes).toEqual({});
   });
@@ -354,7 +361,9 @@ describe("uci apply with rollback", () => {
     expect(await status(ubus.call("uci", "apply", { rollback: true, ...s }))).toBe(
       "PERMISSION_DENIED",
     );
-    const other = await login();
+    // rpcd reclaims: a login by the apply's user gets the pending session back
+    expect(await login()).toBe(sid);
+    const other = (await ubus.call("session", "create", {})).ubus_rpc_session as string;
     expect(await status(ubus.call("uci", "confirm", { ubus_rpc_session: other }))).toBe(
       "PERMISSION_DENIED",
     );
@@ -404,5 +413,87 @@ describe("uci apply with rollback", () => {
     await ubus.call("uci", "apply", { ...s });
     expect(networkFile()).toContain("pppoe");
     expect(lab.double.uci.pendingApply).toBe(null);
+  });
+});
+
+describe("behaviour observed on real rpcd 4476687 / uci 66127cd (openwrt.md §3)", () => {
+  test("logins come from <configDir>/rpcd; an empty or missing password refuses, $p$ uses shadow", async () => {
+    await lab.cleanup();
+    lab = await startLab({
+      users: [
+        { username: "empty", password: "", write: ["*"] }, // libuci drops option password ''
+        { username: "nopw", write: ["*"] },
+        { username: "root", password: "$p$root", write: ["*"] },
+        { username: "plain", password: "pw", read: ["net-read"] },
+        { username: "hashed", password: cryptHash("pw3", "$1$abcdefgh$")!, read: ["*"] },
+      ],
+      shadow: { root: "rootpw" },
+    });
+    ubus.close();
+    ubus = await UbusClient.connect(lab.socketPath, { timeoutMs: 2000 });
+    const rpcd = Deno.readTextFileSync(`${lab.configDir}/rpcd`);
+    expect(rpcd).toContain("\nconfig login\n\toption username 'empty'\n\toption password ''\n");
+    const tryLogin = (username: string, password: string) =>
+      status(ubus.call("session", "login", { username, password }));
+    expect(await tryLogin("empty", "")).toBe("PERMISSION_DENIED");
+    expect(await tryLogin("empty", "x")).toBe("PERMISSION_DENIED");
+    expect(await tryLogin("nopw", "x")).toBe("PERMISSION_DENIED");
+    expect(await tryLogin("root", "x")).toBe("PERMISSION_DENIED");
+    expect(await tryLogin("root", "rootpw")).toBe("OK");
+    expect(await tryLogin("plain", "pw")).toBe("OK");
+    expect(await tryLogin("hashed", "pw3")).toBe("OK");
+    expect(await tryLogin("hashed", "pw")).toBe("PERMISSION_DENIED");
+    // the file is read on every login, as rpcd does
+    Deno.writeTextFileSync(
+      `${lab.configDir}/rpcd`,
+      "\nconfig login\n\toption username 'late'\n\toption password 'pw2'\n\tlist read '*'\n",
+    );
+    expect(await tryLogin("late", "pw2")).toBe("OK");
+    expect(await tryLogin("plain", "pw")).toBe("PERMISSION_DENIED");
+  });
+
+  test("libuci drops option '' on load", async () => {
+    Deno.writeTextFileSync(
+      `${lab.configDir}/network`,
+      `${NETWORK}\toption mtu ''\n\tlist dns ''\n`,
+    );
+    const wg0 = (await ubus.call("uci", "get", { config: "network", section: "wg0" }))
+      .values as Record<string, unknown>;
+    expect("mtu" in wg0).toBe(false);
+    expect(wg0.dns).toEqual([""]);
+  });
+
+  test("config.change reaches procd's service object; without one rpcd sends nothing", async () => {
+    const commitWan = async (mtu: string) => {
+      const sid = await login();
+      await ubus.call("uci", "set", {
+        config: "network",
+        section: "wan",
+        values: { mtu },
+        ubus_rpc_session: sid,
+      });
+      await ubus.call("uci", "commit", { config: "network", ubus_rpc_session: sid });
+    };
+    await commitWan("1400");
+    expect(lab.double.configChanges).toEqual(["network"]);
+    ubus.close();
+    await lab.cleanup();
+    lab = await startLab({ procd: false });
+    ubus = await UbusClient.connect(lab.socketPath, { timeoutMs: 2000 });
+    expect(await status(ubus.lookup("service"))).toBe("NOT_FOUND");
+    await commitWan("1300");
+    expect(networkFile()).toContain("option mtu '1300'");
+    expect(lab.double.configChanges).toEqual([]);
+  });
+
+  test("rpcd's rc object: list, init with rpcd's name checks", async () => {
+    expect(await ubus.call("rc", "list")).toEqual({});
+    expect(await status(ubus.call("rc", "init", { name: "../x", action: "start" }))).toBe(
+      "INVALID_ARGUMENT",
+    );
+    expect(await status(ubus.call("rc", "init", { name: "punch" }))).toBe("INVALID_ARGUMENT");
+    expect(await status(ubus.call("rc", "init", { name: "punch", action: "start" }))).toBe(
+      "NOT_FOUND",
+    );
   });
 });

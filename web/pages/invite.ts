@@ -1,4 +1,5 @@
 import { call, type Ctx, failed, field, type Route } from "../route.ts";
+import { INBOUND_TEXT } from "../../src/nat/inbound.ts";
 import { csrfField, fmtTime, h, type Html, obj, qrBlock, str } from "../view.ts";
 
 const EXPIRES = [["1h", "1 hour"], ["24h", "1 day"], ["168h", "7 days"]] as const;
@@ -40,10 +41,7 @@ async function invitePage(x: Ctx): Promise<Response> {
       `Send this to the other router's owner (or let them scan it): they paste it under ` +
         `\u201cJoin with a token\u201d on their router's Invite page, or run punchctl join TOKEN ` +
         `there. It works once${v.expiresAt ? `, until ${v.expiresAt}` : ""}.${
-          v.unreachable
-            ? " Their router may not reach this one directly; it then shows a reply token: " +
-              "paste that under \u201cAccept a reply\u201d here."
-            : ""
+          v.inboundNote ? ` ${v.inboundNote}.` : ""
         }`,
     )
     : "";
@@ -110,10 +108,12 @@ async function createInvite(x: Ctx): Promise<Response> {
   const res = obj(r.value);
   const token = str(res.token);
   const expiresAt = res.expiresAt === undefined ? "" : fmtTime(res.expiresAt);
+  const inbound = str(res.inbound);
+  const inboundNote = inbound === "filtered" || inbound === "unknown" ? INBOUND_TEXT[inbound] : "";
   return x.redirect("/invite", {
     kind: "ok",
     message: "Invite created",
-    values: { token, expiresAt, ...(res.reachable === false ? { unreachable: "1" } : {}) },
+    values: { token, expiresAt, inboundNote },
   });
 }
 

@@ -46,6 +46,9 @@ exchange an <a href="/invite">invite</a>.</p>`;
       desc && desc !== str(p.name) ? h`<br><span class="hint">${desc}</span>` : ""
     }</td>
 <td>${stateBadge(str(p.state))}</td>
+<td title="${str(p.pathWhy)}">${str(p.path) || "–"}${
+      p.pathWhy ? h`<br><span class="hint">${str(p.pathWhy)}</span>` : ""
+    }</td>
 <td class="mono" title="${key}">${key.slice(0, 10)}…</td>
 <td class="mono">${str(p.endpoint) || "–"}</td>
 <td class="mono">${list(p.allowedIps).map((a) => h`${str(a)}<br>`)}</td>
@@ -55,7 +58,7 @@ ${actions ? h`<td>${actions(p)}</td>` : ""}
 </tr>`;
   });
   return h`<table class="peers">
-<thead><tr><th>Name</th><th>State</th><th>Key</th><th>Endpoint</th><th>Allowed IPs</th><th>Handshake</th><th>Received / sent</th>${
+<thead><tr><th>Name</th><th>State</th><th>Path</th><th>Key</th><th>Endpoint</th><th>Allowed IPs</th><th>Handshake</th><th>Received / sent</th>${
     actions ? h`<th></th>` : ""
   }</tr></thead>
 <tbody>${rows}</tbody>

@@ -15,6 +15,7 @@ import {
   startJoin,
 } from "../../peer/mod.ts";
 import type { Daemon } from "../daemon.ts";
+import { inboundFrom } from "../../nat/inbound.ts";
 import type { Params } from "../params.ts";
 import { type CardInputs, planRoutes } from "./card_content.ts";
 import type { Datagram } from "./control_port_deno.ts";
@@ -67,12 +68,15 @@ export async function createInviteFlow(s: PairingHost, p: Params): Promise<unkno
   await s.refreshCard();
   const own = s.own!.card;
   const now = s.d.now();
+  const inputs = await s.inputs();
+  // A token whose control port the NAT in front filters would only make the joiner wait.
+  const inbound = inboundFrom(inputs.wanAddress, inputs.report);
   const invite = createInvite(
     {
       wgPublicKey: own.wgPublicKey,
       signPublicKey: own.signPublicKey,
       name: p.optStr("name") ?? own.name,
-      controlPort: own.endpoints.length > 0 ? s.controlPort : 0,
+      controlPort: own.endpoints.length > 0 && inbound !== "filtered" ? s.controlPort : 0,
       endpoints: own.endpoints,
       tunnelAddresses: own.tunnelAddresses,
       lanSubnets: own.lanSubnets,
@@ -88,6 +92,7 @@ export async function createInviteFlow(s: PairingHost, p: Params): Promise<unkno
     id: invite.id,
     expiresAt: invite.expiresAt,
     reachable: invite.controlPort !== 0,
+    inbound,
   };
 }
 

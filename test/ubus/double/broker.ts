@@ -463,6 +463,34 @@ export class Broker {
     }
   }
 
+  /**
+   * ubus_lookup_id + ubus_invoke from in-process client `from`, reply ignored (rpcd's
+   * config.change to procd). False when no object has that path.
+   */
+  invokeFrom(
+    from: number,
+    path: string,
+    method: string,
+    data: { readonly [key: string]: BlobmsgValue },
+  ): boolean {
+    const id = this.findPath(path);
+    const o = id === undefined ? undefined : this.objects.get(id);
+    if (!o) return false;
+    const fields = fieldsOf(data);
+    if (o.methods !== null) {
+      this.dispatch(o, method, fields, () => {});
+      return true;
+    }
+    this.eventSeq = (this.eventSeq + 1) & 0xffff;
+    this.sendTo(o.client, {
+      type: MsgType.INVOKE,
+      seq: this.eventSeq,
+      peer: from,
+      attrs: { objid: o.id, method, user: "root", group: "root", data: fields },
+    });
+    return true;
+  }
+
   /** ubus_notify(..., timeout -1) from an in-process object: fire and forget. */
   notify(objId: number, method: string, data: { readonly [key: string]: BlobmsgValue }): void {
     const o = this.objects.get(objId);

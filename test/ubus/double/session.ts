@@ -10,12 +10,19 @@ import {
 import { BlobmsgType as T, Status } from "../../../src/ubus/constants.ts";
 import type { MethodDef } from "./broker.ts";
 import { fnmatch } from "./fnmatch.ts";
+import { verifyCrypt } from "../../../src/lib/crypt.ts";
 import { children, str, u32 } from "./policy.ts";
 
-/** A `config login` section of /etc/config/rpcd; an empty password accepts anything. */
+/**
+ * A `config login` section of /etc/config/rpcd. `password` is the option's value: `$p$<user>`
+ * checks the double's shadow table (where an empty entry accepts any password, a router with
+ * no root password); `$1$`/`$5$`/`$6$` hashes go through crypt(3) as in rpcd; any other value
+ * is compared as plain text (a test convenience: real rpcd would crypt it and refuse); an
+ * absent password (or `''`, which libuci drops) refuses every login, as rpcd does.
+ */
 export interface TestUser {
   username: string;
-  password: string;
+  password?: string;
   read?: string[];
   write?: string[];
 }
@@ -42,9 +49,14 @@ export class Sessions {
   private readonly map = new Map<string, Session>();
   /** Called when a session is destroyed or expires (rpcd purges its uci delta dir). */
   onDestroy: (sid: string) => void = () => {};
+  /** The session of the apply waiting for confirm (rpcd's `apply_sid`), or null. */
+  applySid: () => string | null = () => null;
 
   constructor(
-    private readonly users: TestUser[],
+    /** The login sections, read again on every login (rpc_login_test_login loads rpcd). */
+    private readonly users: () => TestUser[],
+    /** /etc/shadow: user → password, "" for none. */
+    private readonly shadow: Record<string, string>,
     private readonly groups: AclGroups,
     private readonly now: () => number,
     private readonly secondMs: number,
@@ -284,12 +296,14 @@ export class Sessions {
           const name = str(a, "username");
           const pw = str(a, "password");
           if (name === undefined || pw === undefined) return Status.INVALID_ARGUMENT;
-          // session.c:816: an empty hash accepts any password
-          const u = this.users.find((x) =>
-            x.username === name && (x.password === "" || x.password === pw)
+          const u = this.users().find((x) =>
+            x.username === name && x.password !== undefined && this.testPassword(x.password, pw)
           );
           if (!u) return Status.PERMISSION_DENIED;
-          const s = this.create(u32(a, "timeout") ?? DEFAULT_SESSION_TIMEOUT);
+          // rpc_reclaim_apply_session (session.c:1124): while an apply waits for confirm, the
+          // same username gets the apply's session back (its own timeout kept) so the user can
+          // confirm after logging in again
+          const s = this.reclaim(name) ?? this.create(u32(a, "timeout") ?? DEFAULT_SESSION_TIMEOUT);
           this.setupAcls(s, u);
           s.data.set("username", a["username"]!);
           ctx.reply(this.dump(s));
@@ -297,6 +311,24 @@ export class Sessions {
         },
       },
     };
+  }
+
+  /** rpc_login_test_password (session.c:790): empty accepts any, `$p$user` → shadow. */
+  private testPassword(hash: string, pw: string): boolean {
+    if (hash === "") return true;
+    if (hash.startsWith("$p$")) {
+      const shadow = this.shadow[hash.slice(3)];
+      return shadow !== undefined && !shadow.startsWith("$p$") && this.testPassword(shadow, pw);
+    }
+    if (hash.startsWith("$")) return verifyCrypt(pw, hash); // crypt(3): $1$, $5$, $6$
+    return hash === pw; // plain text: a test convenience (crypt would refuse it)
+  }
+
+  private reclaim(username: string): Session | undefined {
+    const id = this.applySid();
+    const s = id ? this.get(id) : undefined;
+    const u = s?.data.get("username");
+    return u && u.type === T.STRING && u.value === username ? s : undefined;
   }
 
   private acl(a: Partial<Record<string, BlobmsgField>>, method: string): number {

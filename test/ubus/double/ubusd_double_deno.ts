@@ -6,8 +6,10 @@ import { Broker } from "./broker.ts";
 import { type InterfaceState, Netifd } from "./network.ts";
 import { type AclGroups, Sessions, type TestUser } from "./session.ts";
 import { UciObject } from "./uci.ts";
+import { Procd, rcMethods } from "./procd.ts";
 import { sections } from "../../../src/uci/uci_doc.ts";
-import { type ConfigFiles, UciStore } from "./uci_store.ts";
+import { type ConfigFiles, NO_SESSION, UciStore } from "./uci_store.ts";
+import { renderOption } from "../../../src/uci/uci_write.ts";
 import type { Timer } from "../../../src/lib/timer.ts";
 
 /** Options of `startUbusDouble`. */
@@ -15,8 +17,16 @@ export interface UbusDoubleOptions {
   socketPath: string;
   /** Directory of UCI text files (`/etc/config`). */
   configDir: string;
-  /** rpcd `config login` users; default root with an empty password (any accepted). */
+  /**
+   * rpcd `config login` sections, written to `<configDir>/rpcd` when that file does not exist
+   * (logins are read from the file on every login, as rpcd does); default OpenWrt's: root with
+   * `$p$root`, read and write `*`.
+   */
   users?: TestUser[];
+  /** /etc/shadow for `$p$<user>` passwords: user → password ("" = none, any accepted); default root with none. */
+  shadow?: Record<string, string>;
+  /** Register procd's `service` object (default true); without it rpcd sends no config.change. */
+  procd?: boolean;
   /** acl.d groups; default one group "punch-test" granting read+write on all uci configs. */
   acls?: AclGroups;
   /** Milliseconds per protocol second, for rpcd timeouts (apply rollback, session expiry). */
@@ -36,7 +46,7 @@ export interface UbusDouble {
   emit(event: string, data: { readonly [key: string]: BlobmsgValue }): void;
   /** Create or change a netifd interface; emits ifup/ifdown and interface.update. */
   setInterface(name: string, state: InterfaceState): void;
-  /** Configs that got a `config.change` trigger (commit, apply, rollback), in order. */
+  /** Configs procd got a `config.change` for (commit, apply, rollback), in order. */
   readonly configChanges: string[];
   /** Events sent through the bus. */
   readonly broker: Broker;
@@ -70,6 +80,39 @@ const DEFAULT_ACLS: AclGroups = {
   },
 };
 
+/** OpenWrt's /etc/config/rpcd (openwrt.md §3). */
+const DEFAULT_USERS: TestUser[] = [
+  { username: "root", password: "$p$root", read: ["*"], write: ["*"] },
+];
+
+/** /etc/config/rpcd text for `users`, in `uci commit`'s layout (an empty password kept as ''). */
+function rpcdConfig(users: TestUser[]): string {
+  let out = "";
+  for (const u of users) {
+    out += `\nconfig login\n${renderOption("option", "username", u.username)}\n`;
+    if (u.password !== undefined) out += `${renderOption("option", "password", u.password)}\n`;
+    for (const r of u.read ?? []) out += `${renderOption("list", "read", r)}\n`;
+    for (const w of u.write ?? []) out += `${renderOption("list", "write", w)}\n`;
+  }
+  return `${out}\n`;
+}
+
+/** The `login` sections of rpcd as the double reads them (read/write count only as lists). */
+function loginsOf(store: UciStore): TestUser[] {
+  const doc = store.load("rpcd", NO_SESSION);
+  if (!doc) return [];
+  return sections(doc).filter((s) => s.type === "login").flatMap((s) => {
+    const { username, password, read, write } = s.options;
+    if (typeof username !== "string") return [];
+    return [{
+      username,
+      ...(typeof password === "string" ? { password } : {}),
+      ...(Array.isArray(read) ? { read } : {}),
+      ...(Array.isArray(write) ? { write } : {}),
+    }];
+  });
+}
+
 /**
  * Start the double: ubusd on `socketPath` with rpcd's `session` and `uci` and netifd's
  * `network*` objects.
@@ -79,20 +122,30 @@ export function startUbusDouble(opts: UbusDoubleOptions): Promise<UbusDouble> {
   const secondMs = opts.secondMs ?? 1000;
   const broker = new Broker();
   const timers = new Set<Timer>();
-  const configChanges: string[] = [];
+  const procd = new Procd();
   const now = () => Date.now();
   const rpcd = broker.connect(null);
   const netifdClient = broker.connect(null);
+  const procdClient = broker.connect(null);
+  const store = new UciStore(dirFiles(opts.configDir));
+  if (store.files.read("rpcd") === null) {
+    store.files.write("rpcd", rpcdConfig(opts.users ?? DEFAULT_USERS));
+  }
   const sessions = new Sessions(
-    opts.users ?? [{ username: "root", password: "", write: ["*"] }],
+    () => loginsOf(store),
+    opts.shadow ?? { root: "" },
     opts.acls ?? DEFAULT_ACLS,
     now,
     secondMs,
   );
-  const store = new UciStore(dirFiles(opts.configDir));
   const uci = new UciObject(store, sessions, {
     secondMs,
-    onConfigChange: (c) => configChanges.push(c),
+    // rpc_uci_trigger_event: only when a `service` object exists
+    onConfigChange: (c) =>
+      void broker.invokeFrom(rpcd, "service", "event", {
+        type: "config.change",
+        data: { package: c },
+      }),
     schedule: (ms, f) => {
       const t = setTimeout(() => {
         timers.delete(t);
@@ -105,8 +158,11 @@ export function startUbusDouble(opts: UbusDoubleOptions): Promise<UbusDouble> {
       };
     },
   });
+  sessions.applySid = () => uci.pendingApply;
   broker.addObject(rpcd, "session", sessions.methods());
   broker.addObject(rpcd, "uci", uci.methods());
+  broker.addObject(rpcd, "rc", rcMethods());
+  if (opts.procd !== false) broker.addObject(procdClient, "service", procd.methods());
   const readNetwork = () => {
     const doc = store.load("network", null);
     return doc ? sections(doc) : [];
@@ -160,7 +216,7 @@ export function startUbusDouble(opts: UbusDoubleOptions): Promise<UbusDouble> {
 
   return Promise.resolve({
     socketPath: opts.socketPath,
-    configChanges,
+    configChanges: procd.configChanges,
     broker,
     uci,
     netifd,

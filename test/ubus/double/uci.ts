@@ -10,12 +10,11 @@ import type { CallCtx, MethodDef } from "./broker.ts";
 import { children, formatBlob, type Parsed, type Policy, str } from "./policy.ts";
 import type { Sessions } from "./session.ts";
 import { UciApply, type UciHooks } from "./uci_apply.ts";
-import { type Delta, NO_SESSION, type UciStore } from "./uci_store.ts";
+import { type Delta, NO_SESSION, packageNameStatus, type UciStore } from "./uci_store.ts";
 
 const NAME_RE = /^[A-Za-z0-9_]+$/;
 const TYPE_RE = /^[A-Za-z0-9_-]+$/;
 const EXT_RE = /^@([A-Za-z0-9_-]+)\[\s*([+-]?\d+)\]$/;
-const PACKAGE_RE = /^[A-Za-z0-9_-]+$/;
 const verifySection = (s: string) => NAME_RE.test(s) || EXT_RE.test(s);
 
 const SID = { ubus_rpc_session: T.STRING };
@@ -82,7 +81,8 @@ export class UciObject {
 
   /** uci_load; a status when it fails. */
   private load(config: string, savedir: string | null): UciDoc | number {
-    if (!PACKAGE_RE.test(config)) return Status.INVALID_ARGUMENT;
+    const bad = packageNameStatus(config);
+    if (bad) return Status[bad];
     return this.store.load(config, savedir) ?? Status.NOT_FOUND;
   }
 

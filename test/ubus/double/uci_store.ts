@@ -6,7 +6,7 @@ import { UsageError } from "../../../src/lib/errors.ts";
 import { applyChanges } from "../../../src/uci/uci_changes.ts";
 import { sections, type UciDoc } from "../../../src/uci/uci_doc.ts";
 import { parseUci } from "../../../src/uci/uci_parse.ts";
-import { writeUci } from "../../../src/uci/uci_write.ts";
+import { renderConfig, renderOption } from "../../../src/uci/uci_write.ts";
 
 /** Where config text lives: a real directory in the double, a Map in unit tests. */
 export interface ConfigFiles {
@@ -76,6 +76,46 @@ function applyDelta(doc: UciDoc, d: Delta): UciDoc {
   }
 }
 
+/**
+ * libuci's `uci_export_package` (uci@66127cd:file.c:610), which `uci commit` writes: every
+ * section starts with a blank line (so the file does too), anonymous sections have no name,
+ * and the file ends with one more newline. Comments and the original layout are gone.
+ */
+export function exportUci(doc: UciDoc): string {
+  let out = "";
+  for (const s of sections(doc)) {
+    out += `\n${s.anonymous ? `config ${s.type}` : renderConfig(s.type, s.name)}\n`;
+    for (const [k, v] of Object.entries(s.options)) {
+      if (typeof v === "string") out += `${renderOption("option", k, v)}\n`;
+      else for (const x of v) out += `${renderOption("list", k, x)}\n`;
+    }
+  }
+  return `${out}\n`;
+}
+
+/** libuci's uci_set on load: an option set to '' is dropped (so `option password ''` is gone). */
+function dropEmptyOptions(doc: UciDoc): UciDoc {
+  let out = doc;
+  for (const s of sections(doc)) {
+    for (const [k, v] of Object.entries(s.options)) {
+      if (v === "") out = applyChanges(out, [{ op: "delete", section: s.name, option: k }]);
+    }
+  }
+  return out;
+}
+
+/**
+ * uci_file_load (uci@66127cd:file.c:909) on a package name: a name starting with `.` but not
+ * `./` is NOT_FOUND; libuci reads `./x` and `/x` outside the config dir, the double answers
+ * NOT_FOUND for those and for any `/` instead; an empty name or one with a byte outside 33-126
+ * fails uci_validate_package (INVALID_ARGUMENT). null: a name to look up.
+ */
+export function packageNameStatus(name: string): "NOT_FOUND" | "INVALID_ARGUMENT" | null {
+  if (name.startsWith(".") || name.includes("/")) return "NOT_FOUND";
+  if (!/^[\x21-\x7e]+$/.test(name)) return "INVALID_ARGUMENT";
+  return null;
+}
+
 export class UciStore {
   private readonly savedirs = new Map<string, Map<string, Delta[]>>();
 
@@ -104,7 +144,7 @@ export class UciStore {
   load(config: string, savedir: string | null): UciDoc | null {
     const text = this.files.read(config);
     if (text === null) return null;
-    let doc = parseUci(text);
+    let doc = dropEmptyOptions(parseUci(text));
     if (savedir !== null) {
       for (const d of this.deltas(savedir, config)) {
         doc = applyDelta(doc, d);
@@ -124,7 +164,7 @@ export class UciStore {
   commit(config: string, savedir: string | null): boolean {
     const doc = this.load(config, savedir);
     if (!doc) return false;
-    this.files.write(config, writeUci(doc));
+    this.files.write(config, exportUci(doc));
     if (savedir !== null) this.setDeltas(savedir, config, []);
     return true;
   }
