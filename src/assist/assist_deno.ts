@@ -19,6 +19,7 @@ import {
 import { type ListedRule, parseNftListing } from "./nft_listing.ts";
 import {
   type AssistState,
+  desiredRules,
   type InstalledRule,
   type Operation,
   planAssist,
@@ -115,6 +116,22 @@ export class AssistApplier {
   async sync(state: AssistState): Promise<Operation[]> {
     const ops = planAssist(state, await this.listInstalled());
     if (ops.length > 0) await this.apply(ops);
+    return ops;
+  }
+
+  /**
+   * Take out the installed rules `state` no longer wants (a removed host's, a moved remote's) and
+   * add nothing: what can still be done while {@link checkHooks} reports a problem, since the
+   * deletes are by handle in Punch's own chains and need no jump.
+   */
+  async prune(state: AssistState): Promise<Operation[]> {
+    const want = new Set(desiredRules(state).map((r) => `${r.chain}|${r.tag}`));
+    const stale = (await this.listInstalled()).filter((r) => !want.has(`${r.chain}|${r.tag}`));
+    const ops = planRemoveAll(stale);
+    if (ops.length === 0) return ops;
+    await this.#nft(operationScript(this.#layout, ops));
+    for (const op of ops) if (op.kind === "flush-conntrack") await this.#flush(op.filter);
+    await this.persist();
     return ops;
   }
 

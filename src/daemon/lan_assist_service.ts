@@ -103,10 +103,10 @@ export class LanAssistService {
     return this.d.exclusive(async () => {
       this.problems = [];
       const hosts = await this.hosts();
+      let problem: string | null = null;
       if (hosts.length || this.failure?.hook) {
-        const problem = await this.applier.checkHooks();
+        problem = await this.applier.checkHooks();
         if (problem === null && this.failure?.hook) this.failure = undefined;
-        if (problem !== null && hosts.length) throw new AssistHookError(problem);
       }
       const state = await this.state(hosts);
       if (!state) {
@@ -114,6 +114,14 @@ export class LanAssistService {
         return;
       }
       const ports = publicPorts(state);
+      if (problem !== null && hosts.length) {
+        // Nothing can go in; what is no longer wanted still goes out.
+        await this.applier.prune({
+          ...state,
+          hosts: hosts.map((h) => ({ ...h, publicPort: ports.get(h.name)! })),
+        });
+        throw new AssistHookError(problem);
+      }
       const sections = await this.d.platform.config.load("punch");
       const changes = hosts.filter((h) => h.publicPort !== ports.get(h.name))
         .flatMap((h) => lanHostChanges(sections, { ...h, publicPort: ports.get(h.name)! }));
@@ -275,7 +283,10 @@ export class LanAssistService {
       await this.d.platform.config.commit("punch", [{ op: "delete", section: name }]);
     });
     if (this.failure?.name === name) this.failure = undefined;
-    await this.sync();
+    // Its rules are gone even when fw4 lacks a hook chain; that problem stays in the warnings.
+    await this.sync().catch((e) => {
+      if (!(e instanceof AssistHookError)) throw e;
+    });
     this.onHostsChanged?.();
     return { name };
   }

@@ -124,6 +124,20 @@ describe("AssistApplier", () => {
   });
 });
 
+describe("AssistApplier.prune", () => {
+  test("takes out what the state no longer wants, adds nothing, needs no hook chain", async () => {
+    const stale =
+      `table inet fw4 {\n\tchain punch_srcnat { # handle 7\n\t\tsnat ip to 203.0.113.10:51821 comment "punch srcnat 192.168.1.99:51820 203.0.113.20:51821 203.0.113.10:51821" # handle 11\n\t}\n}\n`;
+    // forward_wan is missing: checkHooks would complain, prune does not care.
+    const { exec, calls } = fakeExec({ dstnat: "", srcnat: "", punch_srcnat: stale });
+    const ops = await new AssistApplier(exec).prune(state);
+    expect(ops.filter((o) => o.kind === "delete-rule")).toHaveLength(1);
+    const nft = calls.filter((c) => c[0] === "nft" && c.length === 2);
+    expect(nft).toEqual([["nft", "delete rule inet fw4 punch_srcnat handle 11"]]);
+    expect(calls.some((c) => c[0] === "conntrack" && c[1] === "-D")).toBe(true);
+  });
+});
+
 describe("hookProblem", () => {
   test("one fix per cause, every missing chain named", () => {
     expect(hookProblem(FW4_LAYOUT, "table inet fw4", [])).toBeNull();

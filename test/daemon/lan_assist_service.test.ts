@@ -126,6 +126,18 @@ describe("lan add when fw4 lacks a chain LAN assist hooks into", () => {
       );
   });
 
+  test("lan remove still works without the chain; the problem stays in the warnings", async () => {
+    await call("lan.add", { host: "192.168.1.20", name: "nas" });
+    await call("lan.add", { host: "192.168.1.21", name: "tv" });
+    router.hooks.delete("forward_wan");
+    expect(await call("lan.remove", { name: "tv" })).toEqual({ name: "tv" });
+    expect(await punchFile()).not.toContain("lanhost 'tv'");
+    const warnings = (await daemon.status()).warnings;
+    expect(warnings).toEqual([
+      expect.stringMatching(/^Cannot apply the LAN assist rules: .* no chain "forward_wan"/),
+    ]);
+  });
+
   test("the hint follows the peering state: a paired router whose card is missing", async () => {
     lan.routers = () => Promise.resolve([{ name: "b", cardReceived: false }]);
     const [h] = await call("lan.add", { host: "192.168.1.20", name: "nas" }).then(() =>
