@@ -138,9 +138,10 @@ export class AssistApplier {
   /** Create the chains and jumps if missing, apply the rule operations in one nft transaction, then flush conntrack. */
   async apply(ops: readonly Operation[]): Promise<void> {
     const { rules: hookRules, problem } = await this.#listHooks();
-    if (problem) throw new AssistHookError(problem);
+    // Deletes alone need no jump (they go by handle in Punch's chains); new rules do.
+    if (problem && ops.some((o) => o.kind === "add-rule")) throw new AssistHookError(problem);
     await this.#nft([
-      ...setupScript(this.#layout, hookRules),
+      ...(problem ? [] : setupScript(this.#layout, hookRules)),
       ...operationScript(this.#layout, ops),
     ]);
     for (const op of ops) if (op.kind === "flush-conntrack") await this.#flush(op.filter);

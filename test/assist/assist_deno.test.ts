@@ -138,6 +138,19 @@ describe("AssistApplier.prune", () => {
   });
 });
 
+describe("AssistApplier.sync without a hook chain", () => {
+  test("deletions alone still go through; nothing new is set up", async () => {
+    const stale =
+      `table inet fw4 {\n\tchain punch_srcnat { # handle 7\n\t\tsnat ip to 203.0.113.10:51821 comment "punch srcnat 192.168.1.10:51820 203.0.113.20:51821 203.0.113.10:51821" # handle 11\n\t}\n}\n`;
+    const { exec, calls } = fakeExec({ dstnat: "", srcnat: "", punch_srcnat: stale });
+    await new AssistApplier(exec).sync({ ...state, hosts: [], remotes: [] });
+    expect(calls.filter((c) => c[0] === "nft" && c.length === 2)).toEqual([[
+      "nft",
+      "delete rule inet fw4 punch_srcnat handle 11",
+    ]]);
+  });
+});
+
 describe("hookProblem", () => {
   test("one fix per cause, every missing chain named", () => {
     expect(hookProblem(FW4_LAYOUT, "table inet fw4", [])).toBeNull();

@@ -72,4 +72,17 @@ describe("LAN assist when fw4 lacks forward_wan", () => {
     const jump = await lab.exec("a", ["nft", "list", "chain", "inet", "fw4", "forward_wan"]);
     expect(jump.stdout).toContain('jump punch_forward comment "punch jump"');
   });
+
+  test("lan remove takes the rules out even while the chain is missing again", async () => {
+    const rename = await lab.exec("a", [
+      "nft",
+      "rename chain inet fw4 forward_wan forward_internet",
+    ]);
+    expect(rename.code).toBe(0);
+    const r = await lab.punchctl("a", ["lan", "remove", "a1"]);
+    expect(r.stderr).toBe("");
+    const rules = await lab.exec("a", ["nft", "list", "chain", "inet", "fw4", "punch_dstnat"]);
+    expect(rules.stdout).not.toContain("dnat ip to");
+    expect(JSON.parse((await lab.punchctl("a", ["lan", "list", "--json"])).stdout)).toEqual([]);
+  });
 });
