@@ -56,6 +56,8 @@ export class LanAssistService {
   private cardRemotes: Endpoint[] = [];
   problems: string[] = [];
   private failure: AddFailure | undefined;
+  /** What stopped the last sync from installing rules (a missing fw4 chain), for the hints. */
+  private hookProblem: string | null = null;
   /** Other Punch routers (from peering's cards), for the hints; none until peering says. */
   routers: () => Promise<PeerRouter[]> = () => Promise.resolve([]);
 
@@ -108,6 +110,7 @@ export class LanAssistService {
         problem = await this.applier.checkHooks();
         if (problem === null && this.failure?.hook) this.failure = undefined;
       }
+      this.hookProblem = hosts.length ? problem : null;
       const state = await this.state(hosts);
       if (!state) {
         if (hosts.length) this.problems.push("LAN assist is waiting for a WAN address");
@@ -196,14 +199,16 @@ export class LanAssistService {
         ...(publicEndpoint ? { publicEndpoint } : {}),
         remotes,
         namedRemotes,
-        hint: lanHint({
-          name: h.name,
-          host: formatEndpoint({ host: h.address, port: h.port }),
-          ...(publicEndpoint ? { publicEndpoint } : {}),
-          namedRemotes,
-          cardRemotes: remotes.filter((r) => !namedRemotes.includes(r)),
-          routers,
-        }),
+        hint: this.hookProblem !== null
+          ? `No pinhole can open until this is fixed: ${this.hookProblem}`
+          : lanHint({
+            name: h.name,
+            host: formatEndpoint({ host: h.address, port: h.port }),
+            ...(publicEndpoint ? { publicEndpoint } : {}),
+            namedRemotes,
+            cardRemotes: remotes.filter((r) => !namedRemotes.includes(r)),
+            routers,
+          }),
       };
     });
   }

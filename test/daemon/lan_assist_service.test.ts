@@ -136,6 +136,9 @@ describe("lan add when fw4 lacks a chain LAN assist hooks into", () => {
     expect(warnings).toEqual([
       expect.stringMatching(/^Cannot apply the LAN assist rules: .* no chain "forward_wan"/),
     ]);
+    // lan list does not pretend: the hint says nothing opens until the chain is back.
+    const [nas] = await call("lan.list") as { hint: string }[];
+    expect(nas!.hint).toMatch(/^No pinhole can open until this is fixed: the firewall table/);
   });
 
   test("the hint follows the peering state: a paired router whose card is missing", async () => {
