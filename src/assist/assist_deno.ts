@@ -9,6 +9,7 @@ import {
 import {
   type AssistLayout,
   FW4_LAYOUT,
+  hookProblem,
   includeFiles,
   installedFrom,
   operationScript,
@@ -18,12 +19,13 @@ import {
 import { type ListedRule, parseNftListing } from "./nft_listing.ts";
 import {
   type AssistState,
+  desiredRules,
   type InstalledRule,
   type Operation,
   planAssist,
   planRemoveAll,
 } from "./plan.ts";
-import { ASSIST_CHAINS } from "./rules.ts";
+import { ASSIST_CHAINS, type AssistChain } from "./rules.ts";
 
 /** Result of one command. */
 export interface ExecResult {
@@ -76,6 +78,20 @@ export function fileIncludes(dir: string): IncludeWriter {
   };
 }
 
+/** The ruleset lacks what LAN assist hooks into; `problem` names it and the fix. */
+export class AssistHookError extends Error {
+  constructor(readonly problem: string) {
+    super(`Cannot apply the LAN assist rules: ${problem}`);
+    this.name = "AssistHookError";
+  }
+}
+
+/** The first error nft printed, without the echoed command and the caret line under it. */
+export function firstError(stderr: string): string {
+  const line = stderr.split("\n").map((l) => l.trim()).find((l) => l.startsWith("Error:"));
+  return (line ?? stderr.trim().split("\n")[0] ?? "").replace(/^Error:\s*/, "") || "no message";
+}
+
 /** Installs, lists and removes Punch's LAN-assist rules and flushes the conntrack entries they need gone. */
 export class AssistApplier {
   readonly #exec: Exec;
@@ -103,16 +119,71 @@ export class AssistApplier {
     return ops;
   }
 
+  /**
+   * Take out the installed rules `state` no longer wants (a removed host's, a moved remote's) and
+   * add nothing: what can still be done while {@link checkHooks} reports a problem, since the
+   * deletes are by handle in Punch's own chains and need no jump.
+   */
+  async prune(state: AssistState): Promise<Operation[]> {
+    const want = new Set(desiredRules(state).map((r) => `${r.chain}|${r.tag}`));
+    const stale = (await this.listInstalled()).filter((r) => !want.has(`${r.chain}|${r.tag}`));
+    const ops = planRemoveAll(stale);
+    if (ops.length === 0) return ops;
+    await this.#nft(operationScript(this.#layout, ops));
+    for (const op of ops) if (op.kind === "flush-conntrack") await this.#flush(op.filter);
+    await this.persist();
+    return ops;
+  }
+
   /** Create the chains and jumps if missing, apply the rule operations in one nft transaction, then flush conntrack. */
   async apply(ops: readonly Operation[]): Promise<void> {
-    const hooks = this.#layout.hooks;
-    const hookRules = hooks ? await this.#listChains(ASSIST_CHAINS.map((c) => hooks[c])) : [];
+    const { rules: hookRules, problem } = await this.#listHooks();
+    // Deletes alone need no jump (they go by handle in Punch's chains); new rules do.
+    if (problem && ops.some((o) => o.kind === "add-rule")) throw new AssistHookError(problem);
     await this.#nft([
-      ...setupScript(this.#layout, hookRules),
+      ...(problem ? [] : setupScript(this.#layout, hookRules)),
       ...operationScript(this.#layout, ops),
     ]);
     for (const op of ops) if (op.kind === "flush-conntrack") await this.#flush(op.filter);
     await this.persist();
+  }
+
+  /**
+   * What stops the rules from going in (fw4's table or a chain Punch jumps from is missing),
+   * with the fix; null when the ruleset has everything. Always null for a layout of its own.
+   */
+  async checkHooks(): Promise<string | null> {
+    return (await this.#listHooks()).problem;
+  }
+
+  /** The rules of fw4's hook chains, and the problem when some of them are missing. */
+  async #listHooks(): Promise<{ rules: ListedRule[]; problem: string | null }> {
+    const hooks = this.#layout.hooks;
+    if (!hooks) return { rules: [], problem: null };
+    const rules: ListedRule[] = [];
+    const missing: AssistChain[] = [];
+    for (const c of ASSIST_CHAINS) {
+      const r = await this.#exec([
+        "nft",
+        "-a",
+        "list",
+        "chain",
+        ...this.#layout.table.split(" "),
+        hooks[c],
+      ]);
+      if (r.code === 0) rules.push(...parseNftListing(r.stdout));
+      else if (/No such file or directory/i.test(r.stderr)) missing.push(c);
+      else {
+        throw new Error(
+          `Cannot list the firewall chain "${hooks[c]}": ${
+            r.stderr.trim() || `nft exited with ${r.code}`
+          }; is nft installed?`,
+        );
+      }
+    }
+    if (missing.length === 0) return { rules, problem: null };
+    const tables = await this.#exec(["nft", "list", "tables"]);
+    return { rules, problem: hookProblem(this.#layout, tables.stdout, missing) };
   }
 
   /** Remove every Punch rule, the jumps and chains, the include files, and the conntrack entries of the mappings. */
@@ -177,7 +248,9 @@ export class AssistApplier {
     const r = await this.#exec(["nft", cmds.join("\n")]);
     if (r.code !== 0) {
       throw new Error(
-        `Cannot update the firewall rules for LAN assist: ${r.stderr.trim()}; check that fw4 is running`,
+        `Cannot update the firewall rules for LAN assist: nft refused the change (${
+          firstError(r.stderr)
+        }); see "nft list table ${this.#layout.table}" and the log (logread -e punch)`,
       );
     }
   }

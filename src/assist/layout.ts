@@ -69,6 +69,42 @@ export function setupScript(layout: AssistLayout, hookRules: readonly ListedRule
   return cmds;
 }
 
+/** Why a hook chain can be missing, and what makes fw4 create it. */
+const HOOK_FIX: Record<string, string> = {
+  forward_wan:
+    'fw4 makes "forward_wan" for a firewall zone named "wan": give the WAN zone that name in /etc/config/firewall, then run "fw4 reload"',
+};
+const DEFAULT_HOOK_FIX =
+  'fw4 makes "dstnat" and "srcnat" in every ruleset: run "fw4 reload" (or "/etc/init.d/firewall restart") and look at "fw4 check" for errors';
+
+/**
+ * What stops LAN assist from hooking into the ruleset, as a sentence with the fix, or null when
+ * nothing does. `tables` is what `nft list tables` printed (`table inet fw4` lines); `missing`
+ * the hook chains that `nft list chain` did not find.
+ * @example hookProblem(FW4_LAYOUT, "table inet fw4\n", ["forward"]) // 'the firewall table "inet fw4" has no chain "forward_wan" …'
+ */
+export function hookProblem(
+  layout: AssistLayout,
+  tables: string,
+  missing: readonly AssistChain[],
+): string | null {
+  if (!layout.hooks || missing.length === 0) return null;
+  const hooks = layout.hooks;
+  const hasTable = tables.split("\n").some((l) => l.trim() === `table ${layout.table}`);
+  if (!hasTable) {
+    return `the firewall table "${layout.table}" does not exist, so fw4 has not loaded its ruleset; run "fw4 reload" (or "/etc/init.d/firewall restart") and look at "fw4 check" for errors`;
+  }
+  const names = missing.map((c) => hooks[c]);
+  const fixes = [...new Set(names.map((n) => HOOK_FIX[n] ?? DEFAULT_HOOK_FIX))];
+  const quoted = names.map((n) => `"${n}"`);
+  const chains = quoted.length === 1
+    ? `chain ${quoted[0]}`
+    : `chains ${quoted.slice(0, -1).join(", ")} and ${quoted.at(-1)}`;
+  return `the firewall table "${layout.table}" has no ${chains}, which LAN assist hooks into; ${
+    fixes.join("; ")
+  }`;
+}
+
 function jumpRule(layout: AssistLayout, c: AssistChain): string {
   return `jump ${layout.chains[c]} comment "${JUMP_TAG}"`;
 }

@@ -51,6 +51,7 @@ export type { AssistHost, AssistRemote, AssistState, InstalledRule, Operation } 
 export {
   FW4_INCLUDE_DIR,
   FW4_LAYOUT,
+  hookProblem,
   includeFiles,
   installedFrom,
   JUMP_TAG,
@@ -62,5 +63,11 @@ export {
 export type { AssistLayout } from "./layout.ts";
 export { renderHostConfig } from "./host_config.ts";
 export type { HostConfig, HostConfigPeer } from "./host_config.ts";
-export { AssistApplier, fileIncludes, localExec } from "./assist_deno.ts";
+export {
+  AssistApplier,
+  AssistHookError,
+  fileIncludes,
+  firstError,
+  localExec,
+} from "./assist_deno.ts";
 export type { ApplierOptions, Exec, ExecResult, IncludeWriter } from "./assist_deno.ts";

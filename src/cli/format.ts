@@ -100,7 +100,9 @@ export function formatStatus(s: StatusLike): string {
   for (const h of s.lanHosts ?? []) {
     lines.push(
       `lan host ${h.name}: ${h.host}:${h.port} reachable at ${h.publicEndpoint ?? "?"}` +
-        (h.remotes.length ? `, pinholes for ${h.remotes.join(", ")}` : ", no remote yet"),
+        (h.remotes.length
+          ? `, pinholes for ${h.remotes.join(", ")}`
+          : ", no pinholes yet (punchctl lan list says why)"),
     );
   }
   for (const w of s.warnings) lines.push(`warning: ${w}`);

@@ -10,6 +10,8 @@ interface LanHost {
   publicPort?: number;
   publicEndpoint?: string;
   remotes: string[];
+  /** What gets through and the next step (older daemons: absent). */
+  hint?: string;
 }
 
 function remotes(a: ParsedArgs): string[] {
@@ -17,7 +19,8 @@ function remotes(a: ParsedArgs): string[] {
   return Array.isArray(v) ? v : typeof v === "string" ? [v] : [];
 }
 
-function formatHosts(hosts: LanHost[]): string {
+/** `lan list` as text: one line per host, then its pinholes and what to do next. */
+export function formatHosts(hosts: LanHost[]): string {
   if (hosts.length === 0) {
     return "no LAN hosts (add one with: punchctl lan add HOST[:PORT] --name NAME)";
   }
@@ -25,10 +28,17 @@ function formatHosts(hosts: LanHost[]): string {
     `${h.name}  ${h.host}:${h.port}  public ${
       h.publicEndpoint ?? (h.publicPort ? `port ${h.publicPort}` : "pending")
     }` +
-    (h.remotes.length
-      ? `\n    pinholes for: ${h.remotes.join(", ")}`
-      : "\n    no remote endpoints yet (add one with --remote IP:PORT)")
+    (h.remotes.length ? `\n    pinholes for: ${h.remotes.join(", ")}` : "\n    no pinholes yet") +
+    (h.hint ? `\n    ${h.hint}` : "")
   ).join("\n");
+}
+
+/** `lan add` as text: where the host is reachable, what gets through, the next step. */
+export function formatAdded(r: LanHost): string {
+  return `LAN host "${r.name}" (${r.host}:${r.port}) is reachable at ${
+    r.publicEndpoint ?? `public port ${r.publicPort}`
+  }` + (r.hint ? `\n${r.hint}` : "") +
+    `\nA host without WireGuard yet: punchctl lan config ${r.name} prints a config for it`;
 }
 
 /** `punchctl lan …`: LAN hosts whose hole punching the router takes part in. */
@@ -37,7 +47,7 @@ export const LAN_COMMANDS: readonly Command[] = [
     words: ["lan", "add"],
     usage: "lan add HOST[:PORT] --name NAME [--remote IP:PORT]...",
     summary:
-      "register a LAN host running WireGuard (default port 51820); it gets a unique public port and pinholes for each remote",
+      "register a LAN host running WireGuard (default port 51820); it gets a unique public port and pinholes for the LAN hosts of paired Punch routers (from their cards); --remote adds a remote that does not run Punch",
     flags: { name: { type: "string" }, remote: { type: "string", multiple: true } },
     run: async (call, a) => {
       const r = await call("lan.add", {
@@ -45,10 +55,7 @@ export const LAN_COMMANDS: readonly Command[] = [
         name: need(a, "name", "a short name for the host, e.g. --name nas"),
         remote: remotes(a),
       }) as LanHost;
-      return `LAN host "${r.name}" (${r.host}:${r.port}) is reachable at ${
-        r.publicEndpoint ?? `public port ${r.publicPort}`
-      }` +
-        "\nGive that endpoint to the remote side; only the remote endpoints you name get through.";
+      return formatAdded(r);
     },
   },
   {

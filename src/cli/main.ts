@@ -13,7 +13,8 @@ export const CORE_COMMANDS: readonly Command[] = [
   {
     words: ["status"],
     usage: "status [--json]",
-    summary: "interface, public key, WAN and every peer with its state",
+    summary:
+      "interface, public key, WAN, every peer with its state, the NAT verdict, LAN hosts and warnings",
     flags: JSON_FLAG,
     run: async (call, a) => {
       const s = await call("status");

@@ -1,5 +1,6 @@
 import {
   AssistApplier,
+  AssistHookError,
   type AssistState,
   fileIncludes,
   FW4_INCLUDE_DIR,
@@ -13,6 +14,7 @@ import { isKey, privateKeyFromRandom, publicKeyOf } from "../wg/keys.ts";
 import type { Daemon } from "./daemon.ts";
 import type { Handler } from "./handlers.ts";
 import { assistRemotes, lanHostChanges, type LanHostConfig, readLanHosts } from "./lan_hosts.ts";
+import { lanHint, type PeerRouter } from "./lan_hints.ts";
 import type { NetcheckService } from "./netcheck_service.ts";
 import { checkName, Params } from "./params.ts";
 import { readPeeringOptions } from "./peering/mod.ts";
@@ -29,7 +31,20 @@ export interface LanHostStatus {
   publicPort?: number;
   /** What the remote side puts as this host's endpoint. */
   publicEndpoint?: string;
+  /** Every remote endpoint the host has pinholes for. */
   remotes: string[];
+  /** The ones named with `--remote` (the rest come from other routers' cards). */
+  namedRemotes: string[];
+  /** What gets through and the next step, in words (see lan_hints.ts). */
+  hint: string;
+}
+
+/** A `lan add` whose rules could not go in: the config was put back, the warning stays. */
+interface AddFailure {
+  name: string;
+  cause: string;
+  /** The cause was fw4's table or a hook chain missing: cleared once they are there. */
+  hook: boolean;
 }
 
 /**
@@ -40,6 +55,11 @@ export class LanAssistService {
   private readonly applier: AssistApplier;
   private cardRemotes: Endpoint[] = [];
   problems: string[] = [];
+  private failure: AddFailure | undefined;
+  /** What stopped the last sync from installing rules (a missing fw4 chain), for the hints. */
+  private hookProblem: string | null = null;
+  /** Other Punch routers (from peering's cards), for the hints; none until peering says. */
+  routers: () => Promise<PeerRouter[]> = () => Promise.resolve([]);
 
   constructor(private readonly d: Daemon, private readonly netcheck: NetcheckService) {
     const p = d.platform;
@@ -85,25 +105,43 @@ export class LanAssistService {
     return this.d.exclusive(async () => {
       this.problems = [];
       const hosts = await this.hosts();
+      let problem: string | null = null;
+      if (hosts.length || this.failure?.hook) {
+        problem = await this.applier.checkHooks();
+        if (problem === null && this.failure?.hook) this.failure = undefined;
+      }
+      this.hookProblem = hosts.length ? problem : null;
       const state = await this.state(hosts);
       if (!state) {
         if (hosts.length) this.problems.push("LAN assist is waiting for a WAN address");
         return;
       }
       const ports = publicPorts(state);
+      if (problem !== null && hosts.length) {
+        // Nothing can go in; what is no longer wanted still goes out.
+        await this.applier.prune({
+          ...state,
+          hosts: hosts.map((h) => ({ ...h, publicPort: ports.get(h.name)! })),
+        });
+        throw new AssistHookError(problem);
+      }
       const sections = await this.d.platform.config.load("punch");
       const changes = hosts.filter((h) => h.publicPort !== ports.get(h.name))
         .flatMap((h) => lanHostChanges(sections, { ...h, publicPort: ports.get(h.name)! }));
       if (changes.length) await this.d.platform.config.commit("punch", changes);
       // Before the pinholes open, so a host's first initiation through them is remembered.
-      await this.d.firstContact.setForward(forwardPairs(await this.list()));
+      await this.d.firstContact.setForward(forwardPairs(await this.rows([])));
       const ops = await this.applier.sync({
         ...state,
         hosts: hosts.map((h) => ({ ...h, publicPort: ports.get(h.name)! })),
       });
       if (ops.length) this.d.log(`LAN assist: ${ops.length} rule/conntrack change(s)`);
     }).catch((e) => {
-      this.problems.push(`Cannot apply the LAN assist rules: ${errorMessage(e)}`);
+      this.problems.push(
+        e instanceof AssistHookError
+          ? e.message
+          : `Cannot apply the LAN assist rules: ${errorMessage(e)}`,
+      );
       throw e;
     });
   }
@@ -113,7 +151,14 @@ export class LanAssistService {
   async start(): Promise<void> {
     await this.applier.persist().catch(() => {});
     this.d.onWanChange(() => void this.sync().catch(() => {}));
-    this.d.addWarnings(() => this.problems);
+    this.d.addWarnings(() => [
+      ...this.problems,
+      ...(this.failure
+        ? [
+          `LAN host "${this.failure.name}" was not added: ${this.failure.cause}; then add it again (punchctl lan add)`,
+        ]
+        : []),
+    ]);
     // Re-checked now and then so a firewall reload that dropped the rules is healed.
     this.timer = setInterval(() => void this.sync().catch(() => {}), RESYNC_MS);
     await this.sync().catch((e) => this.d.log(errorMessage(e)));
@@ -125,26 +170,47 @@ export class LanAssistService {
 
   /** Public endpoints of our LAN hosts, for our peer card. */
   async publicEndpoints(): Promise<{ name: string; publicEndpoint: string }[]> {
-    return (await this.list()).filter((h) => h.publicEndpoint).map((h) => ({
+    // Without the hints: peering asks for this while it starts, before it can answer them.
+    return (await this.rows([])).filter((h) => h.publicEndpoint).map((h) => ({
       name: h.name,
       publicEndpoint: h.publicEndpoint!,
     }));
   }
 
   async list(): Promise<LanHostStatus[]> {
+    return await this.rows(await this.routers().catch(() => []));
+  }
+
+  private async rows(routers: PeerRouter[]): Promise<LanHostStatus[]> {
     const hosts = await this.hosts();
     const pub = this.netcheck.report?.publicV4?.host ??
       (await this.d.platform.system.wan()).address;
-    return hosts.map((h) => ({
-      name: h.name,
-      host: h.address,
-      port: h.port,
-      ...(h.publicPort ? { publicPort: h.publicPort } : {}),
-      ...(h.publicPort && pub
-        ? { publicEndpoint: formatEndpoint({ host: pub, port: h.publicPort }) }
-        : {}),
-      remotes: assistRemotes([h], this.cardRemotes).map((r) => formatEndpoint(r.remote)),
-    }));
+    return hosts.map((h) => {
+      const publicEndpoint = h.publicPort && pub
+        ? formatEndpoint({ host: pub, port: h.publicPort })
+        : undefined;
+      const remotes = assistRemotes([h], this.cardRemotes).map((r) => formatEndpoint(r.remote));
+      const namedRemotes = h.remotes.map(formatEndpoint);
+      return {
+        name: h.name,
+        host: h.address,
+        port: h.port,
+        ...(h.publicPort ? { publicPort: h.publicPort } : {}),
+        ...(publicEndpoint ? { publicEndpoint } : {}),
+        remotes,
+        namedRemotes,
+        hint: this.hookProblem !== null
+          ? `No pinhole can open until this is fixed: ${this.hookProblem}`
+          : lanHint({
+            name: h.name,
+            host: formatEndpoint({ host: h.address, port: h.port }),
+            ...(publicEndpoint ? { publicEndpoint } : {}),
+            namedRemotes,
+            cardRemotes: remotes.filter((r) => !namedRemotes.includes(r)),
+            routers,
+          }),
+      };
+    });
   }
 
   private async add(raw: Record<string, unknown>): Promise<LanHostStatus> {
@@ -164,7 +230,7 @@ export class LanAssistService {
       );
     }
     const remotes = (p.strList("remote") ?? []).map((r) => parseEndpoint(r));
-    await this.d.exclusive(async () => {
+    const old = await this.d.exclusive(async () => {
       const sections = await this.d.platform.config.load("punch");
       const old = readLanHosts(sections).find((h) => h.name === name);
       const keepPort = old && old.address === ep.host && old.port === ep.port
@@ -180,10 +246,34 @@ export class LanAssistService {
         ),
       };
       await this.d.platform.config.commit("punch", lanHostChanges(sections, host));
+      return old;
     });
-    await this.sync();
+    try {
+      await this.sync();
+    } catch (e) {
+      await this.undoAdd(name, old);
+      const cause = e instanceof AssistHookError ? e.problem : errorMessage(e);
+      this.failure = { name, cause, hook: e instanceof AssistHookError };
+      throw new Error(`Cannot add LAN host "${name}", nothing was saved: ${cause}`);
+    }
+    if (this.failure?.name === name) this.failure = undefined;
     this.onHostsChanged?.();
     return (await this.list()).find((h) => h.name === name)!;
+  }
+
+  /** Put the host's section back as it was before a failed `lan add` (`old` absent: none). */
+  private async undoAdd(name: string, old: LanHostConfig | undefined): Promise<void> {
+    await this.d.exclusive(async () => {
+      const sections = await this.d.platform.config.load("punch");
+      const changes = old
+        ? lanHostChanges(sections, old)
+        : sections.some((s) => s.name === name)
+        ? [{ op: "delete", section: name } as const]
+        : [];
+      if (changes.length) await this.d.platform.config.commit("punch", changes);
+    }).catch((e) => this.d.log(`Cannot undo the LAN host change: ${errorMessage(e)}`));
+    // Brings the other hosts' rules back to the config; a failure stays in the warnings.
+    await this.sync().catch(() => {});
   }
 
   private async remove(raw: Record<string, unknown>): Promise<unknown> {
@@ -197,7 +287,11 @@ export class LanAssistService {
       }
       await this.d.platform.config.commit("punch", [{ op: "delete", section: name }]);
     });
-    await this.sync();
+    if (this.failure?.name === name) this.failure = undefined;
+    // Its rules are gone even when fw4 lacks a hook chain; that problem stays in the warnings.
+    await this.sync().catch((e) => {
+      if (!(e instanceof AssistHookError)) throw e;
+    });
     this.onHostsChanged?.();
     return { name };
   }

@@ -1,6 +1,8 @@
 import { flagBool, flagString, parseArgs } from "../lib/args.ts";
 import { errorMessage, UsageError } from "../lib/errors.ts";
+import { FileConfigBackend } from "../platform/linux/config_files.ts";
 import { linuxPlatform } from "../platform/linux/mod.ts";
+import { PUNCH_DEFAULT_FILE } from "../uci/punch_default.ts";
 import type { Platform } from "../platform/types.ts";
 import { VERSION } from "../version.ts";
 import { ControlServer } from "./control_server_deno.ts";
@@ -33,8 +35,12 @@ Options:
   --help         show this text
   --version      print the version
 
-Signals: SIGHUP re-reads the config now; SIGTERM stops. Private keys stay in 0600 files and are
-never logged.`;
+Settings: /etc/config/punch (every option in docs/config.md); on --platform linux a missing
+file is written with the defaults, commented.
+
+Signals: SIGHUP applies the WireGuard, firewall and LAN-host config now (ports, web UI and
+peering settings are read at start: restart for those); SIGTERM stops. Private keys stay in
+0600 files and are never logged.`;
 
 const FLAGS = {
   platform: { type: "string" },
@@ -87,6 +93,7 @@ export async function punchdMain(argv: string[]): Promise<number> {
     if (!running) return;
     log("SIGHUP: re-reading the config");
     void daemon.reconcile();
+    void lan.sync().catch(() => {});
   };
   Deno.addSignalListener("SIGHUP", onHup);
   const netcheck = new NetcheckService(daemon);
@@ -109,6 +116,10 @@ export async function punchdMain(argv: string[]): Promise<number> {
   const server = new ControlServer(socket, dispatch);
   const web = new WebServer(daemon, dispatch);
   try {
+    if (platform.config instanceof FileConfigBackend) {
+      const made = await platform.config.createIfMissing("punch", PUNCH_DEFAULT_FILE);
+      if (made) log(`wrote the default settings to ${platform.config.path("punch")}`);
+    }
     await daemon.setup();
     await daemon.reconcile();
     await server.start();
@@ -122,6 +133,11 @@ export async function punchdMain(argv: string[]): Promise<number> {
   await netcheck.start();
   await lan.start();
   await peering.start();
+  // Set only now: cards.list waits for peering's start, and status must not wait with it.
+  const cardsList = peering.handlers().find((h) => h.name === "cards.list");
+  lan.routers = async () =>
+    ((await cardsList?.run(daemon, {})) as { name: string; self: boolean; seq: number }[] ?? [])
+      .filter((c) => !c.self).map((c) => ({ name: c.name, cardReceived: c.seq > 0 }));
   await web.start();
   let ubusObject: { stop(): void } | null = null;
   if (platform.name === "openwrt") {

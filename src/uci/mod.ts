@@ -35,6 +35,7 @@ export {
 export { type LanWan, netmaskToPrefix, readLanWan } from "./network_schema.ts";
 export {
   PUNCH_DEFAULTS,
+  PUNCH_OPTIONS,
   PUNCH_SECTION,
   PUNCH_TYPE,
   type PunchConfig,
@@ -42,3 +43,4 @@ export {
   readPunchConfig,
   STUN_DEFAULT_PORT,
 } from "./punch_schema.ts";
+export { PUNCH_DEFAULT_FILE } from "./punch_default.ts";

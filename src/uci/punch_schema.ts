@@ -57,8 +57,8 @@ export const PUNCH_DEFAULTS: Readonly<PunchConfig> = Object.freeze({
   name: "",
 });
 
-/** UCI option of each field. */
-const OPTION: Readonly<Record<keyof PunchConfig, string>> = {
+/** UCI option of each field (docs/config.md documents each; a test keeps them in step). */
+export const PUNCH_OPTIONS: Readonly<Record<keyof PunchConfig, string>> = {
   interface: "interface",
   listenPort: "listen_port",
   tunnelPrefix: "tunnel_prefix",
@@ -123,10 +123,10 @@ export function readPunchConfig(sections: readonly UciSection[]): PunchConfig {
     r.fail("type", s.type, `is not "${PUNCH_TYPE}"; rename the section or fix its type`);
   }
   const text = (field: keyof PunchConfig): string | undefined => {
-    const v = r.string(OPTION[field]);
+    const v = r.string(PUNCH_OPTIONS[field]);
     if (v === undefined) return undefined;
     const c = check(field, v);
-    return "ok" in c ? c.ok : r.fail(OPTION[field], v, c.why);
+    return "ok" in c ? c.ok : r.fail(PUNCH_OPTIONS[field], v, c.why);
   };
   const num = (field: "listenPort" | "stunPort" | "webPort") => Number(text(field) ?? cfg[field]);
   cfg.interface = text("interface") ?? cfg.interface;
@@ -164,10 +164,10 @@ export function punchConfigChanges(
     for (const item of items) {
       const c = check(field, item);
       if ("why" in c) {
-        throw new UsageError(`Cannot set punch ${OPTION[field]} to "${item}": it ${c.why}`);
+        throw new UsageError(`Cannot set punch ${PUNCH_OPTIONS[field]} to "${item}": it ${c.why}`);
       }
     }
-    values[OPTION[field]] = Array.isArray(value) ? [...value] : String(value);
+    values[PUNCH_OPTIONS[field]] = Array.isArray(value) ? [...value] : String(value);
   }
   const s = mainSection(sections);
   if (s === undefined) return [{ op: "add", type: PUNCH_TYPE, name: PUNCH_SECTION, values }];

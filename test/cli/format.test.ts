@@ -42,7 +42,7 @@ test("status text names the interface, peers, LAN hosts and warnings", () => {
   );
   expect(text).toContain("netcheck:    nat 203.0.113.5:51820");
   expect(text).toContain(
-    "lan host nas: 192.168.1.10:51820 reachable at 203.0.113.5:51821, no remote yet",
+    "lan host nas: 192.168.1.10:51820 reachable at 203.0.113.5:51821, no pinholes yet (punchctl lan list says why)",
   );
   expect(text).toContain("warning: something to fix");
 });

@@ -33,7 +33,12 @@ describe("LAN host endpoints in peer cards", () => {
   test("after invite/join, lan add on each side is enough for the LAN hosts to connect", async () => {
     const token = (JSON.parse(await ctl("a", "invite", "--json")) as { token: string }).token;
     await ctl("b", "join", token);
-    await ctl("a", "lan", "add", lab.hostAddress("a1"), "--name", "a1");
+    const added = await ctl("a", "lan", "add", lab.hostAddress("a1"), "--name", "a1");
+    // Paired: the hint never asks for --remote (b has no LAN host yet, or its card is on the way).
+    expect(added).toMatch(
+      /Paired routers learn .* from this router's card|Waiting for the card of/,
+    );
+    expect(added).not.toContain("--remote IP:PORT");
     await ctl("b", "lan", "add", lab.hostAddress("b1"), "--name", "b1");
     // Each router learns the other's LAN host from its card and opens a pinhole for it.
     const learned = await waitFor(
@@ -46,6 +51,11 @@ describe("LAN host endpoints in peer cards", () => {
       250,
     );
     expect(learned).toBe(true);
+    for (const id of ["a", "b"]) {
+      expect(await ctl(id, "lan", "list")).toContain(
+        "from this router's card and open their side by themselves, no --remote needed",
+      );
+    }
     const [a1, b1] = [(await lanList("a"))[0]!, (await lanList("b"))[0]!];
     const [ka, kb] = [await wgKeyPair(), await wgKeyPair()];
     wgs.push(

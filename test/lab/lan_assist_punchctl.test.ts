@@ -53,6 +53,8 @@ describe("LAN assist through punchctl", () => {
       a1!.publicEndpoint,
     );
     expect(outB).toMatch(/is reachable at 203\.0\.113\.20:\d+/);
+    // No Punch router is paired here: only the named remote gets through, and the hint says so.
+    expect(outB).toContain(`Pinholes open for ${a1!.publicEndpoint} only`);
     const [b1] = await lanList("b");
     await ctl(
       "a",

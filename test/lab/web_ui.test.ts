@@ -1,22 +1,34 @@
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import type { Browser } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { CHROMIUM, hasChromium, launchChromium } from "../web/chromium.ts";
-import { type Lab, labUp, REPO_ROOT } from "./lab.ts";
+import { type Lab, labUp, REPO_ROOT, waitFor } from "./lab.ts";
 import { LAB_ROOT_PASSWORD } from "./uci_files.ts";
 
 /**
  * The web UI end to end: Chromium runs on a LAN host (inside its network namespace), signs in
  * with the router's password and adds a peer that punchd then has in UCI and WireGuard. The
- * same port on the WAN address is closed.
+ * same port on the WAN address is closed. On the way it saves the README's screenshots
+ * (status with a connected peer, invite, netcheck) into docs/img/, so they follow the UI.
  */
 const WEB_PORT = 8451;
+const SHOTS = `${REPO_ROOT}/docs/img`;
+
+async function shot(page: Page, name: string): Promise<void> {
+  await Deno.mkdir(SHOTS, { recursive: true });
+  await page.screenshot({ path: `${SHOTS}/${name}.png`, fullPage: true });
+}
 
 let lab: Lab;
 let browser: Browser | undefined;
 let wrapper = "";
 
 beforeAll(async () => {
-  lab = await labUp({ name: "wu", routers: [{ id: "a" }, { id: "b" }] });
+  lab = await labUp({
+    name: "wu",
+    routers: [{ id: "a" }, { id: "b" }],
+    internetHosts: [{ id: "stun", addresses: ["203.0.113.3/24", "203.0.113.4/24"] }],
+  });
+  await lab.startStun("stun");
   await Promise.all([lab.startPunchd("a"), lab.startPunchd("b")]);
   // Chromium talks to Playwright over pipes, so it can live in the LAN host's namespace.
   wrapper = `${lab.dir}/chromium-a1.sh`;
@@ -94,6 +106,7 @@ describe.skipIf(!hasChromium)("web UI on the router's LAN side", () => {
     expect(token).toMatch(/^punch1-/);
     expect(await page.locator("svg").count()).toBeGreaterThan(0); // the QR code
     expect(await page.textContent("table.invites")).toContain("outstanding");
+    await shot(page, "web-invite");
     const join = await lab.punchctl("b", ["join", token]);
     expect(join.stderr).toBe("");
     expect(join.code).toBe(0);
@@ -124,6 +137,23 @@ describe.skipIf(!hasChromium)("web UI on the router's LAN side", () => {
       name: string;
     }[];
     expect(hosts.map((h) => h.name)).toEqual(["a1"]);
+    // The hint follows the pairing: b's card has arrived, b has no LAN host yet.
+    expect(await page.textContent("table.lan")).toContain("once one of them adds a LAN host");
+
+    const connected = await waitFor(async () => {
+      const st = JSON.parse((await lab.punchctl("a", ["status", "--json"])).stdout) as {
+        peers: { state: string }[];
+      };
+      return st.peers[0]?.state === "connected";
+    }, 20_000);
+    expect(connected).toBe(true);
+    await page.goto(`${base}/`);
+    expect(await page.textContent("table.peers tbody")).toContain("connected");
+    await shot(page, "web-status");
+    await page.goto(`${base}/netcheck`);
+    await page.click("form[action='/netcheck/refresh'] button");
+    expect(await page.textContent("main")).toContain("Verdict: public");
+    await shot(page, "web-netcheck");
     await page.close();
   });
 

@@ -53,3 +53,19 @@ describe("UCI files under --root", () => {
     expect(await Deno.readTextFile(path)).toBe(text);
   });
 });
+
+describe("the default /etc/config/punch on --platform linux", () => {
+  test("written 0600 when missing, never over an existing file; later edits keep its comments", async () => {
+    const { PUNCH_DEFAULT_FILE } = await import("../../src/uci/punch_default.ts");
+    const cfg = new FileConfigBackend(root);
+    expect(await cfg.createIfMissing("punch", PUNCH_DEFAULT_FILE)).toBe(true);
+    const path = `${root}/etc/config/punch`;
+    expect(await Deno.readTextFile(path)).toBe(PUNCH_DEFAULT_FILE);
+    expect((await Deno.stat(path)).mode! & 0o777).toBe(0o600);
+    expect(await cfg.createIfMissing("punch", "config punch 'main'\n")).toBe(false);
+    await cfg.commit("punch", [{ op: "set", section: "main", option: "name", value: "cabin" }]);
+    const text = await Deno.readTextFile(path);
+    expect(text).toContain("option name 'cabin'");
+    expect(text).toContain("# Every option is described in docs/config.md");
+  });
+});

@@ -94,6 +94,8 @@ export class FakeControl {
           ...p,
           publicPort: 40000 + this.lan.length,
           publicEndpoint: `203.0.113.5:${40000 + this.lan.length}`,
+          remotes: p.remote ? [p.remote] : [],
+          hint: "No Punch router is paired yet: pair one",
         };
         this.lan.push(host);
         return host;

@@ -47,6 +47,16 @@ describe("status page", () => {
     expect(html).toContain("&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;");
   });
 
+  test("a peer's description is shown only when it differs from its name", async () => {
+    const fc = new FakeControl();
+    fc.peers[0]!.description = fc.peers[0]!.name;
+    fc.peers[1]!.description = "the office router";
+    const { client } = await signedIn(fc);
+    const html = await (await client.get("/")).text();
+    expect(html).not.toContain(`<span class="hint">${String(fc.peers[0]!.name)}</span>`);
+    expect(html).toContain(`<span class="hint">the office router</span>`);
+  });
+
   test("when punchd is down the page says what to do", async () => {
     const fc = new FakeControl();
     const { client } = await signedIn(fc);
@@ -162,6 +172,7 @@ describe("invite page", () => {
     expect(html).toContain("punch1:" + "A".repeat(180) + "aunt");
     expect(html).toMatch(/<svg xmlns="http:\/\/www.w3.org\/2000\/svg" viewBox="0 0 65 65"/);
     expect(html).toContain("2023-11-15 22:13:20 UTC");
+    expect(html).toContain("run punchctl join TOKEN there");
   });
 
   test("joining shows the reply token to send back; accepting finishes", async () => {
@@ -242,7 +253,11 @@ describe("LAN hosts page", () => {
       port: 51820,
     });
     const list = await (await client.follow(r)).text();
-    expect(list).toContain("Added LAN host &quot;nas&quot;, reachable at 203.0.113.5:40000");
+    expect(list).toContain(
+      "Added LAN host &quot;nas&quot;, reachable at 203.0.113.5:40000. No Punch router is paired yet",
+    );
+    expect(list).toContain("none yet"); // pinholes: no remote named, no card yet
+    expect(list).toContain("only for a remote that does not run Punch");
     expect(list).toContain(`href="/lan/config?name=nas"`);
     const cfg = await client.get("/lan/config?name=nas");
     expect(cfg.status).toBe(200);

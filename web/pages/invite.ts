@@ -38,9 +38,11 @@ async function invitePage(x: Ctx): Promise<Response> {
     ? tokenBox(
       "Invite token",
       v.token,
-      `Send this to the other router's owner (or let them scan it); it works once${
-        v.expiresAt ? `, until ${v.expiresAt}` : ""
-      }.${v.inboundNote ? ` ${v.inboundNote}.` : ""}`,
+      `Send this to the other router's owner (or let them scan it): they paste it under ` +
+        `\u201cJoin with a token\u201d on their router's Invite page, or run punchctl join TOKEN ` +
+        `there. It works once${v.expiresAt ? `, until ${v.expiresAt}` : ""}.${
+          v.inboundNote ? ` ${v.inboundNote}.` : ""
+        }`,
     )
     : "";
   const reply = v.reply

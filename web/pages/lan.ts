@@ -4,16 +4,20 @@ import { csrfField, fmtHostPort, h, type Html, list, obj, qrBlock, str } from ".
 
 function hostsTable(x: Ctx, hosts: unknown[]): Html {
   if (hosts.length === 0) return h`<p class="hint">No LAN hosts yet.</p>`;
-  return h`<table><thead><tr><th>Name</th><th>LAN host</th><th>Public port</th><th>Public endpoint</th><th>Remote</th><th></th></tr></thead><tbody>${
+  return h`<table class="lan"><thead><tr><th>Name</th><th>LAN host</th><th>Public port</th><th>Public endpoint</th><th>Pinholes for</th><th></th></tr></thead><tbody>${
     hosts.map((raw) => {
       const o = obj(raw);
       const name = str(o.name);
+      const remotes = list(o.remotes).map(str).filter((r) => r);
+      const hint = str(o.hint);
       return h`<tr><td>${name}</td><td class="mono">${
         fmtHostPort({ host: o.host, port: o.port })
       }</td>
 <td>${str(o.publicPort) || "–"}</td><td class="mono">${
         str(o.publicEndpoint) || "–"
-      }</td><td class="mono">${str(o.remote) || "any"}</td>
+      }</td><td><span class="mono">${remotes.join(", ") || "none yet"}</span>${
+        hint ? h`<br><span class="hint">${hint}</span>` : ""
+      }</td>
 <td><a href="/lan/config?name=${encodeURIComponent(name)}">Config</a>
 <form method="post" action="/lan/remove" class="inline">${
         csrfField(x.session.csrf)
@@ -31,7 +35,9 @@ async function lanPage(x: Ctx): Promise<Response> {
     : loadError("the LAN hosts", r.message);
   const body = h`<section>
 <p class="hint">A LAN host is a device behind this router (a game console, a NAS with its own WireGuard)
-that gets a public port forwarded and hole-punch help.</p>
+that gets a public port forwarded and hole-punch help. Paired Punch routers learn its public endpoint
+from this router's card and open their side by themselves; a remote endpoint is only needed for a
+remote that does not run Punch.</p>
 ${table}
 </section>
 <section>
@@ -48,10 +54,10 @@ ${csrfField(x.session.csrf)}
 <input id="lan-port" name="port" inputmode="numeric" maxlength="5" value="${
     v.port ?? ""
   }" placeholder="51820">
-<label for="lan-remote">Only for remote address (optional)</label>
+<label for="lan-remote">Remote endpoint IP:PORT, only for a remote that does not run Punch (optional)</label>
 <input id="lan-remote" name="remote" maxlength="270" value="${
     v.remote ?? ""
-  }" placeholder="198.51.100.4">
+  }" placeholder="198.51.100.4:51820">
 <button type="submit">Add LAN host</button>
 </form>
 </section>`;
@@ -91,9 +97,12 @@ async function addHost(x: Ctx): Promise<Response> {
   if (!r.ok) return x.redirect("/lan", failed("add the LAN host", r.message, values));
   const res = obj(r.value);
   const ep = str(res.publicEndpoint);
+  const hint = str(res.hint);
   return x.redirect("/lan", {
     kind: "ok",
-    message: `Added LAN host "${values.name}"${ep ? `, reachable at ${ep}` : ""}`,
+    message: `Added LAN host "${values.name}"${ep ? `, reachable at ${ep}` : ""}${
+      hint ? `. ${hint}` : ""
+    }`,
   });
 }
 

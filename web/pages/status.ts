@@ -40,9 +40,10 @@ exchange an <a href="/invite">invite</a>.</p>`;
   const rows = peers.map((raw) => {
     const p = obj(raw);
     const key = str(p.publicKey);
+    const desc = str(p.description);
     return h`<tr>
 <td>${str(p.name) || "–"}${
-      p.description ? h`<br><span class="hint">${str(p.description)}</span>` : ""
+      desc && desc !== str(p.name) ? h`<br><span class="hint">${desc}</span>` : ""
     }</td>
 <td>${stateBadge(str(p.state))}</td>
 <td title="${str(p.pathWhy)}">${str(p.path) || "–"}${

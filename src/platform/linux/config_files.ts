@@ -35,6 +35,15 @@ export class FileConfigBackend implements ConfigBackend {
     }
   }
 
+  /** Write `text` as `config` when that file does not exist yet; returns whether it did. */
+  async createIfMissing(config: string, text: string): Promise<boolean> {
+    const path = this.path(config);
+    if ((await readTextOrNull(path)) !== null) return false;
+    await Deno.mkdir(path.slice(0, path.lastIndexOf("/")), { recursive: true });
+    await writeFileAtomic(path, text, SECRET_CONFIGS.has(config) ? 0o600 : 0o644);
+    return true;
+  }
+
   /** Parse, change, write: a bad file or bad change leaves the file untouched. */
   commit(config: string, changes: UciChange[]): Promise<void> {
     const run = async () => {
