@@ -7,6 +7,7 @@ import {
 import { UsageError } from "../lib/errors.ts";
 import { parseCidr, parseEndpoint } from "../lib/net.ts";
 import { isKey } from "../wg/keys.ts";
+import { manualRouteProblem, reachedWith } from "../peer/route_policy.ts";
 import type { Daemon } from "./daemon.ts";
 import { checkName, Params } from "./params.ts";
 import { interfacePublicKey, peerStatuses } from "./status.ts";
@@ -44,6 +45,13 @@ export async function peerAdd(d: Daemon, raw: Record<string, unknown>): Promise<
       throw new UsageError("Cannot add peer: that is this router's own public key");
     }
     const existing = findPeer(model.peers, publicKey);
+    // A full tunnel, or a prefix the router reaches through its uplink, would cut it off.
+    const reached = reachedWith(
+      await d.platform.system.reached(model.name),
+      endpoint?.host ?? existing?.endpointHost,
+    );
+    const problem = manualRouteProblem(allowedIps, reached);
+    if (problem !== null) throw new UsageError(`Cannot add peer: ${problem}`);
     if (name !== undefined) {
       const clash = findPeer(model.peers, name);
       if (clash && clash.publicKey !== publicKey) {

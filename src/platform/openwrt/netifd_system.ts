@@ -1,13 +1,16 @@
 import type { UbusClient } from "../../ubus/mod.ts";
 import { exec } from "../exec_deno.ts";
 import type { ExecResult, SystemBackend, WanState } from "../types.ts";
+import type { ReachedPrefix } from "../../peer/route_policy.ts";
 
 interface IfStatus {
+  interface?: string;
   up?: boolean;
   l3_device?: string;
   device?: string;
   "ipv4-address"?: { address: string; mask: number }[];
   "ipv6-address"?: { address: string; mask: number }[];
+  route?: { target: string; mask: number; nexthop?: string }[];
 }
 
 /** Router state from netifd over ubus (`network.interface.<name> status` and its events). */
@@ -41,6 +44,11 @@ export class NetifdSystem implements SystemBackend {
     return (await this.ifStatus("lan"))?.["ipv4-address"]?.[0]?.address;
   }
 
+  async reached(tunnelDevice: string): Promise<ReachedPrefix[]> {
+    const dump = await this.ubus.call("network.interface", "dump") as { interface?: IfStatus[] };
+    return reachedFromDump(dump.interface ?? [], tunnelDevice);
+  }
+
   watchWan(onChange: () => void): { close(): void } {
     // ifup/ifdown arrive as `network.interface` events; address changes only as
     // `interface.update` notifications to subscribers of the interface object.
@@ -67,4 +75,22 @@ export class NetifdSystem implements SystemBackend {
   exec(argv: string[], stdin?: string): Promise<ExecResult> {
     return exec(argv, stdin === undefined ? {} : { stdin });
   }
+}
+
+/** Interface subnets and routes from `network.interface dump`, except the tunnel's own. */
+export function reachedFromDump(list: readonly IfStatus[], tunnelDevice: string): ReachedPrefix[] {
+  const out: ReachedPrefix[] = [];
+  for (const i of list) {
+    const name = i.interface ?? "?";
+    if (name === tunnelDevice || (i.l3_device ?? i.device) === tunnelDevice || i.up === false) {
+      continue;
+    }
+    for (const a of [...(i["ipv4-address"] ?? []), ...(i["ipv6-address"] ?? [])]) {
+      out.push({ prefix: `${a.address}/${a.mask}`, what: `the ${name} subnet` });
+    }
+    for (const r of i.route ?? []) {
+      out.push({ prefix: `${r.target}/${r.mask}`, what: `the route to ${r.target} on ${name}` });
+    }
+  }
+  return out;
 }
