@@ -12,6 +12,10 @@ import { netcheckHandler } from "./netcheck_handler.ts";
 import { WebServer } from "./web_server_deno.ts";
 import { LanAssistService } from "./lan_assist_service.ts";
 import { PeeringService } from "./peering/mod.ts";
+import { killChildren } from "../platform/exec_deno.ts";
+
+/** After SIGTERM, punchd is gone this soon whatever it was doing (a clean stop is tried first). */
+export const STOP_DEADLINE_MS = 1500;
 
 export const PUNCHD_HELP = `punchd ${VERSION} — Punch daemon: direct WireGuard between homes
 
@@ -32,8 +36,14 @@ Options:
   --help         show this text
   --version      print the version
 
-Signals: SIGHUP re-reads the config now; SIGTERM stops. Private keys stay in 0600 files and are
-never logged.`;
+Signals: SIGHUP re-reads the config now; SIGTERM stops (within 2 s, whatever it is doing).
+Private keys stay in 0600 files and are never logged.
+
+Routes from peers: a paired router's card may route only private subnets (10/8, 172.16/12,
+192.168/16, 100.64/10, fc00::/7) into the tunnel, never a default route and never a prefix
+this router reaches already (WAN, LAN, connected routes, the way to the peer); refused subnets
+are logged once and listed with the peer in punchctl status. Endpoint names are resolved by
+punchd with a 2 s timeout; a name that does not resolve holds up only its own peer.`;
 
 const FLAGS = {
   platform: { type: "string" },
@@ -68,6 +78,19 @@ export async function punchdMain(argv: string[]): Promise<number> {
   }
   if (flagBool(args, "help")) return (console.log(PUNCHD_HELP), 0);
   if (flagBool(args, "version")) return (console.log(`punchd ${VERSION}`), 0);
+  // Listen before anything can block: SIGTERM stops punchd in every state, at the latest after
+  // STOP_DEADLINE_MS (children killed, none outlives it), even while a call hangs.
+  const stop = Promise.withResolvers<void>();
+  for (const sig of ["SIGTERM", "SIGINT"] as const) {
+    Deno.addSignalListener(sig, () => {
+      stop.resolve();
+      setTimeout(() => {
+        console.error("punchd: stopped without waiting for the rest (deadline)");
+        killChildren();
+        Deno.exit(0);
+      }, STOP_DEADLINE_MS);
+    });
+  }
   const root = (flagString(args, "root") ?? "").replace(/\/+$/, "");
   const socket = flagString(args, "socket") ?? `${root}/var/run/punch/punchd.sock`;
   const log = (m: string) => console.error(`punchd: ${m}`);
@@ -114,10 +137,6 @@ export async function punchdMain(argv: string[]): Promise<number> {
   await web.start();
   const heapGc = startHeapGc();
   log(`ready on ${socket} (platform ${platform.name})`);
-  const stop = Promise.withResolvers<void>();
-  for (const sig of ["SIGTERM", "SIGINT"] as const) {
-    Deno.addSignalListener(sig, () => stop.resolve());
-  }
   await stop.promise;
   log("stopping");
   heapGc?.stop();
@@ -128,6 +147,7 @@ export async function punchdMain(argv: string[]): Promise<number> {
   await netcheck.stop();
   await daemon.stop();
   await platform.close();
+  killChildren();
   return 0;
 }
 

@@ -28,6 +28,25 @@ function dir(): Promise<string> {
   return workDir;
 }
 
+/** Children running now (exec's and long-lived ones such as `ip monitor`), killed on exit. */
+const children = new Set<Deno.ChildProcess>();
+
+/** Keep `child` in the set `killChildren` kills; it leaves the set when it exits. */
+export function trackChild(child: Deno.ChildProcess): void {
+  children.add(child);
+  child.status.finally(() => children.delete(child)).catch(() => {});
+}
+
+/** SIGKILL every child still running (punchd's last act, so none outlives it). */
+export function killChildren(): void {
+  for (const c of children) {
+    try {
+      c.kill("SIGKILL");
+    } catch { /* gone */ }
+  }
+  children.clear();
+}
+
 const SH = 'exec "$@" <"$PUNCH_EXEC_IN" >"$PUNCH_EXEC_OUT" 2>"$PUNCH_EXEC_ERR"';
 
 /** Run a program, feeding `stdin`; never throws for a non-zero exit (see `execOk`). */
@@ -54,6 +73,7 @@ export async function exec(
       stdout: "null",
       stderr: "null",
     }).spawn();
+    trackChild(child);
     const timer = setTimeout(() => {
       try {
         child.kill("SIGKILL");
