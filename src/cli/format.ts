@@ -10,6 +10,8 @@ interface PeerLike {
   rxBytes: number;
   txBytes: number;
   state: string;
+  /** What punchd could not do for this peer (refused routes, an endpoint that does not resolve). */
+  problems?: string[];
 }
 
 interface StatusLike {
@@ -92,6 +94,9 @@ export function formatStatus(s: StatusLike): string {
       `lan host ${h.name}: ${h.host}:${h.port} reachable at ${h.publicEndpoint ?? "?"}` +
         (h.remotes.length ? `, pinholes for ${h.remotes.join(", ")}` : ", no remote yet"),
     );
+  }
+  for (const p of s.peers) {
+    for (const x of p.problems ?? []) lines.push(`peer ${p.name}: ${x}`);
   }
   for (const w of s.warnings) lines.push(`warning: ${w}`);
   return lines.join("\n");

@@ -137,6 +137,7 @@ export async function punchdMain(argv: string[]): Promise<number> {
   await web.start();
   const heapGc = startHeapGc();
   log(`ready on ${socket} (platform ${platform.name})`);
+  Deno.addSignalListener("SIGHUP", () => void daemon.reconcile());
   await stop.promise;
   log("stopping");
   heapGc?.stop();
