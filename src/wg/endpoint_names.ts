@@ -8,7 +8,7 @@ import { formatEndpoint, ipFamily, parseEndpoint } from "../lib/net.ts";
 import type { WgDesired } from "./wg_desired.ts";
 
 /** A name that resolved is asked again after this long (the last answer is kept meanwhile). */
-export const NAME_REFRESH_MS = 5 * 60_000;
+export const NAME_REFRESH_MS = 60_000;
 /** After a failure, the first retry waits this long, doubling up to `NAME_RETRY_MAX_MS`. */
 export const NAME_RETRY_MS = 30_000;
 export const NAME_RETRY_MAX_MS = 5 * 60_000;
