@@ -12,7 +12,8 @@ import { netcheckHandler } from "./netcheck_handler.ts";
 import { WebServer } from "./web_server_deno.ts";
 import { LanAssistService } from "./lan_assist_service.ts";
 import { PeeringService } from "./peering/mod.ts";
-import { killChildren } from "../platform/exec_deno.ts";
+import { killChildren, removeExecLeftovers } from "../platform/exec_deno.ts";
+import { removeTempLeftovers } from "../platform/atomic_file_deno.ts";
 
 /** After SIGTERM, punchd is gone this soon whatever it was doing (a clean stop is tried first). */
 export const STOP_DEADLINE_MS = 1500;
@@ -101,6 +102,19 @@ export async function punchdMain(argv: string[]): Promise<number> {
     console.error(`punchd: ${errorMessage(e)}`);
     return 2;
   }
+  // A crash between writing a temporary file and renaming it leaves the file (it may hold a key).
+  const leftovers = [
+    ...(await Promise.all(
+      [
+        `${root}/etc/config`,
+        `${root}/etc/punch`,
+        socket.slice(0, socket.lastIndexOf("/")) || ".",
+        `${root}/usr/share/nftables.d/ruleset-post`,
+      ].map(async (dir) => (await removeTempLeftovers(dir)).map((n) => `${dir}/${n}`)),
+    )).flat(),
+    ...(await removeExecLeftovers()),
+  ];
+  if (leftovers.length > 0) log(`removed leftovers of an interrupted run: ${leftovers.join(", ")}`);
   const daemon = new Daemon({ platform, log });
   const netcheck = new NetcheckService(daemon);
   daemon.addStatus("netcheck", () => netcheck.report);

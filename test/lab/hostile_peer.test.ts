@@ -7,7 +7,7 @@
 // DNS packet (a resolver that never answers), so no query ever leaves the lab.
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { type Lab, labUp, REPO_ROOT, waitFor } from "./lab.ts";
-import { alive } from "./netns_deno.ts";
+import { alive, nsPids } from "./netns_deno.ts";
 import { toBase64 } from "../../src/lib/base64.ts";
 import { encodeCardBundle, routerKeys, signCard } from "../../src/peer/mod.ts";
 import { wgKeyPair } from "./lab.ts";
@@ -311,5 +311,25 @@ describe("an endpoint name that does not resolve", () => {
     const log = await Deno.readTextFile(lab.logPath("a", "punchd"));
     expect(log.split("\n").filter((l) => l.includes('resolve the endpoint "stuck.example')).length)
       .toBe(1);
+    // No child of punchd outlives it (wireguard-go is the interface itself, kept on purpose).
+    const left = await Promise.all(
+      (await nsPids(lab.ns("a"))).map((p) =>
+        Deno.readTextFile(`/proc/${p}/comm`).then((c) => c.trim(), () => "")
+      ),
+    );
+    expect(left.filter((c) => c !== "" && c !== "wireguard-go")).toEqual([]);
+  });
+
+  test("a temporary file left by an interrupted write (a crash) is removed at the next start", async () => {
+    await lab.stopPunchd("a"); // bookkeeping only: it has exited already
+    const tmp = `${lab.routerDir("a")}/etc/punch/state.json.punch-tmp-deadbeef`;
+    await Deno.writeTextFile(tmp, "half of a state file", { mode: 0o600 });
+    await lab.startPunchd("a", [], { program: `${lab.dir}/punchd-resolv.sh` });
+    expect(await Deno.stat(tmp).then(() => true, () => false)).toBe(false);
+    const log = await Deno.readTextFile(lab.logPath("a", "punchd"));
+    expect(log).toMatch(
+      /removed leftovers of an interrupted run: .*state\.json\.punch-tmp-deadbeef/,
+    );
+    expect(await waitFor(() => pings("a1", lab.hostAddress("b1")), 20_000, 250)).toBe(true);
   });
 });
