@@ -10,12 +10,13 @@ export const DNS_TIMEOUT_MS = 2000;
 export async function resolveName(
   name: string,
   timeoutMs = DNS_TIMEOUT_MS,
+  nameServer?: { ipAddr: string; port: number },
 ): Promise<{ addresses: string[] } | { error: string }> {
   const ac = new AbortController();
   const timer = setTimeout(() => ac.abort(), timeoutMs);
   try {
     const ask = (t: "A" | "AAAA") =>
-      Deno.resolveDns(name, t, { signal: ac.signal }).then(
+      Deno.resolveDns(name, t, { signal: ac.signal, ...(nameServer ? { nameServer } : {}) }).then(
         (a) => ({ a, e: undefined }),
         (e: unknown) => ({ a: [] as string[], e }),
       );

@@ -55,6 +55,7 @@ export class LinuxSystem implements SystemBackend {
     const out: ReachedPrefix[] = [];
     for (const fam of ["-4", "-6"]) {
       const r = await exec(["ip", "-j", fam, "route", "show", "table", "main"]);
+      if (r.code !== 0 && fam === "-6") continue; // IPv6 disabled: nothing reached there
       if (r.code !== 0) {
         throw new Error(`Cannot read the routing table: ${r.stderr.trim() || `exit ${r.code}`}`);
       }

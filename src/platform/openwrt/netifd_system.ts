@@ -10,6 +10,7 @@ interface IfStatus {
   device?: string;
   "ipv4-address"?: { address: string; mask: number }[];
   "ipv6-address"?: { address: string; mask: number }[];
+  "ipv6-prefix-assignment"?: { address: string; mask: number }[];
   route?: { target: string; mask: number; nexthop?: string }[];
 }
 
@@ -85,7 +86,12 @@ export function reachedFromDump(list: readonly IfStatus[], tunnelDevice: string)
     if (name === tunnelDevice || (i.l3_device ?? i.device) === tunnelDevice || i.up === false) {
       continue;
     }
-    for (const a of [...(i["ipv4-address"] ?? []), ...(i["ipv6-address"] ?? [])]) {
+    const addrs = [
+      ...(i["ipv4-address"] ?? []),
+      ...(i["ipv6-address"] ?? []),
+      ...(i["ipv6-prefix-assignment"] ?? []),
+    ];
+    for (const a of addrs) {
       out.push({ prefix: `${a.address}/${a.mask}`, what: `the ${name} subnet` });
     }
     for (const r of i.route ?? []) {
