@@ -27,8 +27,13 @@ interface IpRouteJson {
  */
 export class LinuxWireguard implements WireguardBackend {
   private readonly applied = new Map<string, string>();
-  /** Routes that could not be put on the tunnel (shown in status). */
-  problems: string[] = [];
+  private peerProblems: string[] = [];
+  private routeProblems: string[] = [];
+
+  /** Peers that could not be configured and routes that could not be added (for status). */
+  get problems(): string[] {
+    return [...this.peerProblems, ...this.routeProblems];
+  }
 
   dump(ifname: string): Promise<WgDump | null> {
     return wgDump(ifname);
@@ -44,7 +49,9 @@ export class LinuxWireguard implements WireguardBackend {
     if (!live) {
       throw new Error(`Cannot read WireGuard interface "${want.ifname}" after creating it`);
     }
-    const n = await syncPeers(want, live, this.applied);
+    const peerProblems: string[] = [];
+    const n = await syncPeers(want, live, this.applied, undefined, peerProblems);
+    this.peerProblems = peerProblems;
     // Addresses and routes change rarely: re-read them when the config changed, else once a minute.
     const key = JSON.stringify([want.ifname, want.addresses, want.mtu, desiredRoutes(want)]);
     if (key === this.linkKey && Date.now() - this.linkCheckedAt < LINK_RECHECK_MS) return n;
@@ -156,7 +163,7 @@ export class LinuxWireguard implements WireguardBackend {
         (await execOk(["ip", fam, "route", "del", r, "dev", dev, ...proto]), n++);
       }
     }
-    this.problems = problems;
+    this.routeProblems = problems;
     return n;
   }
 }
