@@ -1,4 +1,5 @@
 import type { ExecResult } from "./types.ts";
+import { trackChild } from "../lib/children.ts";
 
 const DEFAULT_TIMEOUT_MS = 15_000;
 /** `sh` exit code for "command not found". */
@@ -51,24 +52,7 @@ function dir(): Promise<string> {
   return workDir;
 }
 
-/** Children running now (exec's and long-lived ones such as `ip monitor`), killed on exit. */
-const children = new Set<Deno.ChildProcess>();
-
-/** Keep `child` in the set `killChildren` kills; it leaves the set when it exits. */
-export function trackChild(child: Deno.ChildProcess): void {
-  children.add(child);
-  child.status.finally(() => children.delete(child)).catch(() => {});
-}
-
-/** SIGKILL every child still running (punchd's last act, so none outlives it). */
-export function killChildren(): void {
-  for (const c of children) {
-    try {
-      c.kill("SIGKILL");
-    } catch { /* gone */ }
-  }
-  children.clear();
-}
+export { killChildren, trackChild } from "../lib/children.ts";
 
 const SH = 'exec "$@" <"$PUNCH_EXEC_IN" >"$PUNCH_EXEC_OUT" 2>"$PUNCH_EXEC_ERR"';
 
