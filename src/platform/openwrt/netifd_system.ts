@@ -14,13 +14,18 @@ interface IfStatus {
   route?: { target: string; mask: number; nexthop?: string }[];
 }
 
+/** netifd answers status reads at once; a hung netifd must not hold up status or a reconcile. */
+export const NETIFD_READ_TIMEOUT_MS = 5000;
+
 /** Router state from netifd over ubus (`network.interface.<name> status` and its events). */
 export class NetifdSystem implements SystemBackend {
   constructor(private readonly ubus: UbusClient) {}
 
   async ifStatus(name: string): Promise<IfStatus | null> {
     try {
-      return await this.ubus.call(`network.interface.${name}`, "status") as IfStatus;
+      return await this.ubus.call(`network.interface.${name}`, "status", {}, {
+        timeoutMs: NETIFD_READ_TIMEOUT_MS,
+      }) as IfStatus;
     } catch {
       return null;
     }
@@ -46,7 +51,9 @@ export class NetifdSystem implements SystemBackend {
   }
 
   async reached(tunnelDevice: string): Promise<ReachedPrefix[]> {
-    const dump = await this.ubus.call("network.interface", "dump") as { interface?: IfStatus[] };
+    const dump = await this.ubus.call("network.interface", "dump", {}, {
+      timeoutMs: NETIFD_READ_TIMEOUT_MS,
+    }) as { interface?: IfStatus[] };
     return reachedFromDump(dump.interface ?? [], tunnelDevice);
   }
 
