@@ -107,5 +107,9 @@ export async function peerRemove(d: Daemon, raw: Record<string, unknown>): Promi
 /** `peer.list`: configured peers with their live state. */
 export async function peerList(d: Daemon): Promise<unknown> {
   const { model } = await d.model();
-  return peerStatuses(model, await d.platform.wg.dump(model.name), Math.floor(d.now() / 1000));
+  return peerStatuses(model, await d.platform.wg.dump(model.name), Math.floor(d.now() / 1000))
+    .map((p) => {
+      const problems = d.peerProblems(p.publicKey);
+      return problems.length > 0 ? { ...p, problems } : p;
+    });
 }
