@@ -4,7 +4,7 @@
  * (`src/platform/dns_deno.ts`), remembers the answers here, and gives `wg` addresses only. A peer
  * whose name does not resolve keeps its live endpoint (or none) and is reported; the others apply.
  */
-import { formatEndpoint, ipFamily, parseEndpoint } from "../lib/net.ts";
+import { type Endpoint, formatEndpoint, ipFamily, parseEndpoint } from "../lib/net.ts";
 import type { WgDesired } from "./wg_desired.ts";
 
 /** A name that resolved is asked again after this long (the last answer is kept meanwhile). */
@@ -76,13 +76,20 @@ export class NameCache {
   }
 }
 
+function split(endpoint: string): Endpoint | null {
+  try {
+    return parseEndpoint(endpoint);
+  } catch {
+    return null;
+  }
+}
+
 /** The DNS names among the desired peers' endpoints. */
 export function endpointNames(want: WgDesired): string[] {
   const out = new Set<string>();
   for (const p of want.peers) {
-    if (p.endpoint === undefined) continue;
-    const host = parseEndpoint(p.endpoint).host;
-    if (ipFamily(host) === null) out.add(host.toLowerCase());
+    const host = p.endpoint === undefined ? undefined : split(p.endpoint)?.host;
+    if (host !== undefined && ipFamily(host) === null) out.add(host.toLowerCase());
   }
   return [...out];
 }
@@ -98,13 +105,17 @@ export function withResolvedEndpoints(
   const unresolved: { publicKey: string; endpoint: string; problem: string }[] = [];
   const peers = want.peers.map((p) => {
     if (p.endpoint === undefined) return p;
-    const e = parseEndpoint(p.endpoint);
-    if (ipFamily(e.host) !== null) return p;
-    const r = cache.lookup(e.host.toLowerCase());
-    if ("address" in r) {
+    const e = split(p.endpoint);
+    if (e !== null && ipFamily(e.host) !== null) return p;
+    const r = e === null ? { problem: "it is not HOST:PORT" } : cache.lookup(e.host.toLowerCase());
+    if ("address" in r && e !== null) {
       return { ...p, endpoint: formatEndpoint({ host: r.address, port: e.port }) };
     }
-    unresolved.push({ publicKey: p.publicKey, endpoint: p.endpoint, problem: r.problem });
+    unresolved.push({
+      publicKey: p.publicKey,
+      endpoint: p.endpoint,
+      problem: "problem" in r ? r.problem : "no address",
+    });
     const { endpoint: _drop, ...rest } = p;
     return rest;
   });

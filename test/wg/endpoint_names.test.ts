@@ -57,18 +57,31 @@ describe("endpoint names", () => {
     ]);
   });
 
+  test("an endpoint that is not HOST:PORT is reported for its peer, not thrown", () => {
+    const bad: WgDesired = {
+      ...want,
+      peers: [{ publicKey: "E", allowedIps: [], endpoint: "bad host:1", routeAllowedIps: true }],
+    };
+    expect(endpointNames(bad)).toEqual([]);
+    expect(withResolvedEndpoints(bad, new NameCache()).unresolved).toEqual([
+      { publicKey: "E", endpoint: "bad host:1", problem: "it is not HOST:PORT" },
+    ]);
+  });
+
   test("failures back off; answers are refreshed; the last address outlives a failed refresh", () => {
     const cache = new NameCache();
     const names = ["stuck.example", "good.example"];
     expect(cache.due(names, 0)).toEqual(names);
     cache.record("stuck.example", { error: "x" }, 0);
     cache.record("good.example", { addresses: ["198.51.100.4"] }, 0);
+    const stuck = ["stuck.example"];
     expect(cache.due(names, 1000)).toEqual([]);
-    expect(cache.due(names, NAME_RETRY_MS)).toEqual(["stuck.example"]);
+    expect(cache.due(stuck, NAME_RETRY_MS)).toEqual(stuck);
     cache.record("stuck.example", { error: "x" }, NAME_RETRY_MS);
-    expect(cache.due(names, 2 * NAME_RETRY_MS)).toEqual([]); // doubled
-    expect(cache.due(names, 3 * NAME_RETRY_MS)).toEqual(["stuck.example"]);
-    expect(cache.due(names, NAME_REFRESH_MS)).toContain("good.example");
+    expect(cache.due(stuck, 2 * NAME_RETRY_MS)).toEqual([]); // doubled
+    expect(cache.due(stuck, 3 * NAME_RETRY_MS)).toEqual(stuck);
+    expect(cache.due(["good.example"], NAME_REFRESH_MS - 1)).toEqual([]);
+    expect(cache.due(["good.example"], NAME_REFRESH_MS)).toEqual(["good.example"]);
     cache.record("good.example", { error: "timeout" }, NAME_REFRESH_MS);
     expect(cache.lookup("good.example")).toEqual({ address: "198.51.100.4" });
     expect(cache.lookup("never.example")).toEqual({ problem: "not resolved yet" });
