@@ -13,6 +13,8 @@ interface PeerLike {
   path?: string;
   pathWhy?: string;
   pathSince?: number;
+  /** What punchd could not do for this peer (refused routes, an endpoint that does not resolve). */
+  problems?: string[];
 }
 
 interface StatusLike {
@@ -104,6 +106,9 @@ export function formatStatus(s: StatusLike): string {
           ? `, pinholes for ${h.remotes.join(", ")}`
           : ", no pinholes yet (punchctl lan list says why)"),
     );
+  }
+  for (const p of s.peers) {
+    for (const x of p.problems ?? []) lines.push(`peer ${p.name}: ${x}`);
   }
   for (const w of s.warnings) lines.push(`warning: ${w}`);
   return lines.join("\n");

@@ -46,7 +46,8 @@ export const CORE_COMMANDS: readonly Command[] = [
     words: ["peer", "add"],
     usage:
       "peer add --public-key KEY [--endpoint HOST:PORT] --allowed-ips CIDR[,CIDR] [--name NAME]",
-    summary: "add a peer (or update the peer with that key); keepalive 5 s",
+    summary:
+      "add a peer (or update the peer with that key); keepalive 5 s; no full tunnel (0.0.0.0/0)",
     flags: {
       "public-key": { type: "string" },
       endpoint: { type: "string" },

@@ -12,6 +12,9 @@ import { formatEndpoint } from "../lib/net.ts";
 import type { Platform, WanState } from "../platform/types.ts";
 import { privateKeyFromRandom, publicKeyOf } from "../wg/keys.ts";
 import type { WgDesired } from "../wg/wg_desired.ts";
+import type { WgDump } from "../wg/wg_dump.ts";
+import { endpointNames, NameCache, withResolvedEndpoints } from "../wg/endpoint_names.ts";
+import { resolveName } from "../platform/dns_deno.ts";
 import { tunnelAddressFor } from "../wg/tunnel_address.ts";
 import { interfacePublicKey, type PathContext, type PeerStatus, peerStatuses } from "./status.ts";
 import { PathTracker } from "../wg/peer_path.ts";
@@ -27,6 +30,8 @@ export interface DaemonDeps {
   log: (msg: string) => void;
   now?: () => number;
   random?: (n: number) => Uint8Array;
+  /** DNS lookup for endpoint names; must return within a few seconds and never throw. */
+  resolve?: (name: string) => Promise<{ addresses: string[] } | { error: string }>;
 }
 
 export interface Status {
@@ -37,7 +42,7 @@ export interface Status {
   listenPort: number;
   addresses: string[];
   wan: WanState;
-  peers: PeerStatus[];
+  peers: (PeerStatus & { problems?: string[] })[];
   warnings: string[];
   [part: string]: unknown;
 }
@@ -69,6 +74,9 @@ export class Daemon {
   readonly log: (msg: string) => void;
   readonly now: () => number;
   readonly random: (n: number) => Uint8Array;
+  private readonly resolve: NonNullable<DaemonDeps["resolve"]>;
+  private readonly names = new NameCache();
+  private readonly asking = new Map<string, Promise<void>>();
   private lock: Promise<unknown> = Promise.resolve();
   private timer: Timer | undefined;
   private wanWatch: { close(): void } | undefined;
@@ -93,6 +101,7 @@ export class Daemon {
       this.log,
       this.now,
     );
+    this.resolve = deps.resolve ?? ((n) => resolveName(n));
   }
 
   /** Run `fn` with no other config change or reconcile in between. */
@@ -154,12 +163,17 @@ export class Daemon {
   }
 
   /** Bring live state to the config; safe to call at any time. */
-  reconcile(): Promise<void> {
-    return this.exclusive(async () => {
+  async reconcile(): Promise<void> {
+    // Names are asked outside the lock, so a slow resolver never holds up config changes.
+    await this.model().then(
+      ({ cfg, model }) => this.askNames(endpointNames(desiredFrom(model, cfg.listenPort))),
+      () => {},
+    );
+    return await this.exclusive(async () => {
       const problems: string[] = [];
       try {
         const { cfg, model } = await this.model();
-        const want = desiredFrom(model, cfg.listenPort);
+        const want = await this.resolveEndpoints(desiredFrom(model, cfg.listenPort));
         // Before the apply: a new peer's first initiation leaves at once and must be remembered.
         const live = await this.platform.wg.dump(model.name).catch(() => null);
         await this.firstContact.setLocal(
@@ -178,6 +192,9 @@ export class Daemon {
         );
         const n = await this.platform.wg.apply(want);
         if (n > 0) this.log(`applied ${n} change(s) to ${model.name}`);
+        const wgProblems = this.platform.wg.problems ?? [];
+        problems.push(...wgProblems);
+        for (const p of wgProblems) if (!this.problems.includes(p)) this.log(p);
         await this.platform.firewall.allowWanUdp("wg", model.listenPort ?? cfg.listenPort);
         await this.platform.firewall.allowTunnel(
           model.name,
@@ -189,6 +206,46 @@ export class Daemon {
       }
       this.problems = problems;
     });
+  }
+
+  /** Ask the names that are due (each at most once at a time); bounded by `resolve`'s timeout. */
+  private async askNames(names: readonly string[]): Promise<void> {
+    this.names.keepOnly(names);
+    await Promise.all(
+      this.names.due(names, this.now()).map((n) => {
+        let p = this.asking.get(n);
+        if (p === undefined) {
+          p = this.resolve(n).catch((e) => ({ error: errorMessage(e) })).then((r) => {
+            this.names.record(n, r, this.now());
+          }).finally(() => this.asking.delete(n));
+          this.asking.set(n, p);
+        }
+        return p;
+      }),
+    );
+  }
+
+  /**
+   * DNS endpoints replaced by addresses: `wg` never resolves names itself (it would block every
+   * change while the resolver waits). A peer whose name does not resolve is left without an
+   * endpoint change this pass, logged once and shown in status; the others apply.
+   */
+  private async resolveEndpoints(want: WgDesired): Promise<WgDesired> {
+    await this.askNames(endpointNames(want));
+    const r = withResolvedEndpoints(want, this.names);
+    const bad = new Map(r.unresolved.map((u) => [u.publicKey, u]));
+    for (const p of want.peers) {
+      const u = bad.get(p.publicKey);
+      const msgs = u === undefined ? [] : [
+        `Cannot resolve the endpoint "${u.endpoint}": ${u.problem}; the peer keeps its current ` +
+        `endpoint and punchd asks again later. Check the name, or give an address with ` +
+        `punchctl peer add --endpoint`,
+      ];
+      if (this.setPeerProblems("endpoint", p.publicKey, msgs)) {
+        for (const m of msgs) this.log(m);
+      }
+    }
+    return r.want;
   }
 
   async status(): Promise<Status> {
@@ -208,7 +265,7 @@ export class Daemon {
       listenPort: dump?.iface.listenPort ?? model.listenPort ?? cfg.listenPort,
       addresses: model.addresses,
       wan: await this.platform.system.wan(),
-      peers: peerStatuses(model, dump, Math.floor(this.now() / 1000), this.pathContext()),
+      peers: this.peerStatusList(model, dump),
       warnings: [
         ...this.problems,
         ...(this.platform.config.lastProblem ? [this.platform.config.lastProblem] : []),
@@ -226,6 +283,36 @@ export class Daemon {
   /** Add a named part to `status` (netcheck, LAN hosts, ...), computed when status is asked for. */
   addStatus(name: string, part: () => unknown): void {
     this.statusParts.set(name, part);
+  }
+
+  private problemsBySource = new Map<string, Map<string, string[]>>();
+
+  /**
+   * Record what is wrong with one peer, per source ("routes", "endpoint"): shown with that peer
+   * in `status`. Returns true when it differs from what was recorded (log it then, once).
+   */
+  setPeerProblems(source: string, publicKey: string, problems: readonly string[]): boolean {
+    let m = this.problemsBySource.get(source);
+    if (m === undefined) this.problemsBySource.set(source, m = new Map());
+    const before = m.get(publicKey) ?? [];
+    if (problems.length === 0) m.delete(publicKey);
+    else m.set(publicKey, [...problems]);
+    return before.join("\n") !== problems.join("\n");
+  }
+
+  /** Each peer's status: config joined with the live dump, its path and its problems. */
+  peerStatusList(model: WgInterfaceModel, dump: WgDump | null): PeerStatus[] {
+    return peerStatuses(model, dump, Math.floor(this.now() / 1000), this.pathContext()).map(
+      (p) => {
+        const problems = this.peerProblems(p.publicKey);
+        return problems.length > 0 ? { ...p, problems } : p;
+      },
+    );
+  }
+
+  /** Everything recorded for one peer by `setPeerProblems`. */
+  peerProblems(publicKey: string): string[] {
+    return [...this.problemsBySource.values()].flatMap((m) => m.get(publicKey) ?? []);
   }
 
   /** Add a source of warnings shown in `status`. */

@@ -14,6 +14,11 @@ import { netcheckHandler } from "./netcheck_handler.ts";
 import { WebServer } from "./web_server_deno.ts";
 import { LanAssistService } from "./lan_assist_service.ts";
 import { PeeringService } from "./peering/mod.ts";
+import { killChildren, removeExecLeftovers } from "../platform/exec_deno.ts";
+import { removeTempLeftovers } from "../platform/atomic_file_deno.ts";
+
+/** After SIGTERM, punchd is gone this soon whatever it was doing (a clean stop is tried first). */
+export const STOP_DEADLINE_MS = 1500;
 
 export const PUNCHD_HELP = `punchd ${VERSION} — Punch daemon: direct WireGuard between homes
 
@@ -39,8 +44,14 @@ Settings: /etc/config/punch (every option in docs/config.md); on --platform linu
 file is written with the defaults, commented.
 
 Signals: SIGHUP applies the WireGuard, firewall and LAN-host config now (ports, web UI and
-peering settings are read at start: restart for those); SIGTERM stops. Private keys stay in
-0600 files and are never logged.`;
+peering settings are read at start: restart for those); SIGTERM stops (within 2 s, whatever it
+is doing). Private keys stay in 0600 files and are never logged.
+
+Routes from peers: a paired router's card may route only private subnets (10/8, 172.16/12,
+192.168/16, 100.64/10, fc00::/7) into the tunnel, never a default route and never a prefix
+this router reaches already (WAN, LAN, connected routes, the way to the peer); refused subnets
+are logged once and listed with the peer in punchctl status. Endpoint names are resolved by
+punchd with a 2 s timeout; a name that does not resolve holds up only its own peer.`;
 
 const FLAGS = {
   platform: { type: "string" },
@@ -75,6 +86,19 @@ export async function punchdMain(argv: string[]): Promise<number> {
   }
   if (flagBool(args, "help")) return (console.log(PUNCHD_HELP), 0);
   if (flagBool(args, "version")) return (console.log(`punchd ${VERSION}`), 0);
+  // Listen before anything can block: SIGTERM stops punchd in every state, at the latest after
+  // STOP_DEADLINE_MS (children killed, none outlives it), even while a call hangs.
+  const stop = Promise.withResolvers<void>();
+  for (const sig of ["SIGTERM", "SIGINT"] as const) {
+    Deno.addSignalListener(sig, () => {
+      stop.resolve();
+      setTimeout(() => {
+        console.error("punchd: stopped without waiting for the rest (deadline)");
+        killChildren();
+        Deno.exit(0);
+      }, STOP_DEADLINE_MS);
+    });
+  }
   const root = (flagString(args, "root") ?? "").replace(/\/+$/, "");
   const socket = flagString(args, "socket") ?? `${root}/var/run/punch/punchd.sock`;
   const log = (m: string) => console.error(`punchd: ${m}`);
@@ -85,6 +109,19 @@ export async function punchdMain(argv: string[]): Promise<number> {
     console.error(`punchd: ${errorMessage(e)}`);
     return 2;
   }
+  // A crash between writing a temporary file and renaming it leaves the file (it may hold a key).
+  const leftovers = [
+    ...(await Promise.all(
+      [
+        `${root}/etc/config`,
+        `${root}/etc/punch`,
+        socket.slice(0, socket.lastIndexOf("/")) || ".",
+        `${root}/usr/share/nftables.d/ruleset-post`,
+      ].map(async (dir) => (await removeTempLeftovers(dir)).map((n) => `${dir}/${n}`)),
+    )).flat(),
+    ...(await removeExecLeftovers()),
+  ];
+  if (leftovers.length > 0) log(`removed leftovers of an interrupted run: ${leftovers.join(", ")}`);
   const daemon = new Daemon({ platform, log });
   // procd's reload (config.change for punch/network, WAN interface events) sends SIGHUP; without
   // a listener Deno would die of it. Before start-up is done there is nothing to re-read yet.
@@ -150,10 +187,6 @@ export async function punchdMain(argv: string[]): Promise<number> {
   const heapGc = startHeapGc();
   running = true;
   log(`ready on ${socket} (platform ${platform.name})`);
-  const stop = Promise.withResolvers<void>();
-  for (const sig of ["SIGTERM", "SIGINT"] as const) {
-    Deno.addSignalListener(sig, () => stop.resolve());
-  }
   await stop.promise;
   log("stopping");
   running = false;
@@ -167,6 +200,7 @@ export async function punchdMain(argv: string[]): Promise<number> {
   await daemon.stop();
   await platform.close();
   Deno.removeSignalListener("SIGHUP", onHup);
+  killChildren();
   return 0;
 }
 

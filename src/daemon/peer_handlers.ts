@@ -7,9 +7,10 @@ import {
 import { UsageError } from "../lib/errors.ts";
 import { parseCidr, parseEndpoint } from "../lib/net.ts";
 import { isKey } from "../wg/keys.ts";
+import { manualRouteProblem, reachedWith } from "../peer/route_policy.ts";
 import type { Daemon } from "./daemon.ts";
 import { checkName, Params } from "./params.ts";
-import { interfacePublicKey, peerStatuses } from "./status.ts";
+import { interfacePublicKey } from "./status.ts";
 
 /** PersistentKeepalive for every peer Punch manages (the seed technique's value). */
 export const MANAGED_KEEPALIVE = 5;
@@ -44,6 +45,13 @@ export async function peerAdd(d: Daemon, raw: Record<string, unknown>): Promise<
       throw new UsageError("Cannot add peer: that is this router's own public key");
     }
     const existing = findPeer(model.peers, publicKey);
+    // A full tunnel, or a prefix the router reaches through its uplink, would cut it off.
+    const reached = reachedWith(
+      await d.platform.system.reached(model.name),
+      endpoint?.host ?? existing?.endpointHost,
+    );
+    const problem = manualRouteProblem(allowedIps, reached);
+    if (problem !== null) throw new UsageError(`Cannot add peer: ${problem}`);
     if (name !== undefined) {
       const clash = findPeer(model.peers, name);
       if (clash && clash.publicKey !== publicKey) {
@@ -99,10 +107,5 @@ export async function peerRemove(d: Daemon, raw: Record<string, unknown>): Promi
 /** `peer.list`: configured peers with their live state. */
 export async function peerList(d: Daemon): Promise<unknown> {
   const { model } = await d.model();
-  return peerStatuses(
-    model,
-    await d.platform.wg.dump(model.name),
-    Math.floor(d.now() / 1000),
-    d.pathContext(),
-  );
+  return d.peerStatusList(model, await d.platform.wg.dump(model.name));
 }

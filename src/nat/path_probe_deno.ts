@@ -1,6 +1,7 @@
 /** Run `traceroute` (system or busybox) for the first hops towards a host; bounded in time. */
 
 import { MAX_PATH_HOPS, parseTraceroute } from "./path_hops.ts";
+import { trackChild } from "../lib/children.ts";
 
 const CANDIDATES = [["traceroute"], ["busybox", "traceroute"]];
 
@@ -22,6 +23,7 @@ export async function tracePath(
         stderr: "null",
         stdin: "null",
       }).spawn();
+      trackChild(child);
     } catch {
       continue; // not installed
     }

@@ -46,4 +46,5 @@ export * from "./join_messages.ts";
 export * from "./join_handshake.ts";
 export * from "./reply_token.ts";
 export * from "./overlap.ts";
+export * from "./route_policy.ts";
 export { MAX_LIST, MAX_NAME } from "./wire_fields.ts";

@@ -1,4 +1,5 @@
 import type { ExecResult } from "./types.ts";
+import { trackChild } from "../lib/children.ts";
 
 const DEFAULT_TIMEOUT_MS = 15_000;
 /** `sh` exit code for "command not found". */
@@ -12,11 +13,34 @@ const NOT_FOUND = 127;
  * The files live in a 0700 directory and are removed as soon as they are read.
  */
 let workDir: Promise<string> | undefined;
+/** `<tmp>/punch-exec-<pid>-<random>`: the pid tells whose directory it is. */
+const EXEC_DIR_PREFIX = "punch-exec-";
+
+/**
+ * Remove exec directories left by a punchd that died without cleaning up (`kill -9`, power
+ * loss on a tmpfs-less system): their owner's pid no longer runs. Returns the paths removed.
+ */
+export async function removeExecLeftovers(
+  tmp = Deno.env.get("TMPDIR") || "/tmp",
+): Promise<string[]> {
+  const gone: string[] = [];
+  try {
+    for await (const e of Deno.readDir(tmp)) {
+      const m = /^punch-exec-(\d+)-/.exec(e.name);
+      if (!e.isDirectory || m === null || Number(m[1]) === Deno.pid) continue;
+      const running = await Deno.stat(`/proc/${m[1]}`).then(() => true, () => false);
+      if (running) continue;
+      const path = `${tmp}/${e.name}`;
+      await Deno.remove(path, { recursive: true }).then(() => gone.push(path), () => {});
+    }
+  } catch { /* no temp directory */ }
+  return gone;
+}
 let seq = 0;
 
 function dir(): Promise<string> {
   workDir ??= (async () => {
-    const d = await Deno.makeTempDir({ prefix: "punch-exec-" });
+    const d = await Deno.makeTempDir({ prefix: `${EXEC_DIR_PREFIX}${Deno.pid}-` });
     await Deno.chmod(d, 0o700);
     globalThis.addEventListener("unload", () => {
       try {
@@ -27,6 +51,8 @@ function dir(): Promise<string> {
   })();
   return workDir;
 }
+
+export { killChildren, trackChild } from "../lib/children.ts";
 
 const SH = 'exec "$@" <"$PUNCH_EXEC_IN" >"$PUNCH_EXEC_OUT" 2>"$PUNCH_EXEC_ERR"';
 
@@ -54,6 +80,7 @@ export async function exec(
       stdout: "null",
       stderr: "null",
     }).spawn();
+    trackChild(child);
     const timer = setTimeout(() => {
       try {
         child.kill("SIGKILL");

@@ -1,6 +1,7 @@
 import type { UciChange, UciSection } from "../uci/mod.ts";
 import type { WgDesired } from "../wg/wg_desired.ts";
 import type { WgDump } from "../wg/wg_dump.ts";
+import type { ReachedPrefix } from "../peer/route_policy.ts";
 
 /** UCI configs, read and changed as a whole (linux: files under --root; openwrt: rpcd `uci`). */
 export interface ConfigBackend {
@@ -18,6 +19,8 @@ export interface WireguardBackend {
   apply(want: WgDesired): Promise<number>;
   /** `wg show <if> dump`, or null when the interface does not exist. */
   dump(ifname: string): Promise<WgDump | null>;
+  /** What the last `apply` could not do (e.g. a route the router has already), for status. */
+  readonly problems?: readonly string[];
   /** Remove the interface (used on shutdown of a lab and on uninstall). */
   remove(ifname: string): Promise<void>;
 }
@@ -48,6 +51,11 @@ export interface SystemBackend {
   wan(): Promise<WanState>;
   /** LAN IPv4 address (where the web UI listens), or undefined. */
   lanAddress(): Promise<string | undefined>;
+  /**
+   * Prefixes the router reaches without the tunnel: interface subnets and routes on every
+   * device except `tunnelDevice` (default routes included as such; the route policy drops them).
+   */
+  reached(tunnelDevice: string): Promise<ReachedPrefix[]>;
   /** Call `onChange` soon after a WAN address change; stop with `close`. */
   watchWan(onChange: () => void): { close(): void };
   /** Run a program (nft, conntrack, ...) in the router's context. */

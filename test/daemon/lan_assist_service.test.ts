@@ -59,6 +59,7 @@ beforeEach(async () => {
       wan: () => Promise.resolve({ address: "203.0.113.10", v6: [] }),
       lanAddress: () => Promise.resolve("192.168.1.1"),
       watchWan: () => ({ close() {} }),
+      reached: () => Promise.resolve([]),
       exec: router.exec,
     },
     auth: { login: () => Promise.resolve(false) },

@@ -83,6 +83,18 @@ describe("status page", () => {
     );
   });
 
+  test("shows what punchd refused for a peer, escaped", async () => {
+    const fc = new FakeControl();
+    fc.peers[0]!.problems = [
+      `"grandma" asked to route 203.0.113.0/24, which is not a private range <b>`,
+    ];
+    const { client } = await signedIn(fc);
+    const html = await (await client.get("/")).text();
+    expect(html).toContain(
+      "Peer grandma: &quot;grandma&quot; asked to route 203.0.113.0/24, which is not a private range &lt;b&gt;",
+    );
+  });
+
   test("the JSON status is there for scripts with a session", async () => {
     const { client } = await signedIn();
     const r = await client.get("/api/status");

@@ -94,7 +94,12 @@ async function statusPage(x: Ctx): Promise<Response> {
   if (!r.ok) return x.page("Status", "/", loadError("the status", r.message), 502);
   const s = obj(r.value);
   const now = (x.deps.now ?? Date.now)();
-  const warnings = list(s.warnings).map(str).filter((w) => w);
+  // What punchd could not do for one peer (refused routes, a name that does not resolve).
+  const peerProblems = list(s.peers).flatMap((raw) => {
+    const p = obj(raw);
+    return list(p.problems).map(str).filter((m) => m).map((m) => `Peer ${str(p.name)}: ${m}`);
+  });
+  const warnings = [...list(s.warnings).map(str).filter((w) => w), ...peerProblems];
   const body = h`
 ${warnings.map((w) => h`<p class="flash error" role="alert">${w}</p>`)}
 <section>

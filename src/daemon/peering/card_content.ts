@@ -13,11 +13,15 @@ import {
 } from "../../lib/net.ts";
 import { UsageError } from "../../lib/errors.ts";
 import {
+  checkPeerRoutes,
   findAddressClashes,
   findOverlaps,
   type Introduction,
   MAX_LIST,
   type PeerCard,
+  type ReachedPrefix,
+  reachedWith,
+  type RouteRefusal,
 } from "../../peer/mod.ts";
 import type { NetcheckReport } from "../../nat/netcheck_report.ts";
 
@@ -113,6 +117,8 @@ export interface RoutePlan {
   allowedIps: string[];
   leftOut: string[];
   explanations: string[];
+  /** Prefixes the route policy refused (public, default, or taking over a route we have). */
+  refused: RouteRefusal[];
 }
 
 /**
@@ -125,8 +131,15 @@ export function planRoutes(
     lanSubnets: readonly string[];
     /** Subnets already routed to other peers (a mesh member must not steal them). */
     routed?: readonly { peer: string; subnets: readonly string[] }[];
+    /** What the router reaches without the tunnel (`SystemBackend.reached`); the peer may not take it. */
+    reached?: readonly ReachedPrefix[];
   },
-  theirs: { name: string; tunnelAddresses: readonly string[]; lanSubnets: readonly string[] },
+  theirs: {
+    name: string;
+    tunnelAddresses: readonly string[];
+    lanSubnets: readonly string[];
+    endpoints?: readonly string[];
+  },
   allowOverlap: boolean,
 ): RoutePlan {
   const who = theirs.name === "" ? "the peer" : `"${theirs.name}"`;
@@ -137,11 +150,19 @@ export function planRoutes(
         `one router's address (network.wg0.addresses) and make a new invite`,
     );
   }
+  // What a peer may route at all comes first: refused prefixes are not "overlaps" to renumber.
+  const endpoint = bestEndpoint(theirs.endpoints ?? [])?.host;
+  const candidates = [
+    ...new Set([...theirs.tunnelAddresses.map(hostRoute), ...theirs.lanSubnets.map(netOf)]),
+  ];
+  const check = checkPeerRoutes(candidates, reachedWith(ours.reached ?? [], endpoint), theirs.name);
+  const refusedSet = new Set(check.refused.map((r) => r.subnet));
+  const theirLans = theirs.lanSubnets.filter((s) => !refusedSet.has(netOf(s)));
   const overlaps = [
-    ...findOverlaps(ours.lanSubnets, theirs.lanSubnets, who),
-    ...findOverlaps(ours.tunnelAddresses.map(netOf), theirs.lanSubnets, who),
+    ...findOverlaps(ours.lanSubnets, theirLans, who),
+    ...findOverlaps(ours.tunnelAddresses.map(netOf), theirLans, who),
     ...(ours.routed ?? []).flatMap((r) =>
-      findOverlaps(r.subnets, theirs.lanSubnets, who).map((o) => ({
+      findOverlaps(r.subnets, theirLans, who).map((o) => ({
         ...o,
         explanation: `${who}'s ${o.theirs} overlaps ${o.ours}, which this router already routes ` +
           `to "${r.peer}": one of the two sites must renumber its LAN before both can be reached`,
@@ -155,11 +176,11 @@ export function planRoutes(
     );
   }
   const leftOut = [...new Set(overlaps.map((o) => o.theirs))];
-  const lans = theirs.lanSubnets.filter((s) => !leftOut.includes(netOf(s)));
   return {
-    allowedIps: [...new Set([...theirs.tunnelAddresses.map(hostRoute), ...lans.map(netOf)])],
+    allowedIps: check.accepted.filter((s) => !leftOut.includes(s)),
     leftOut,
     explanations: overlaps.map((o) => o.explanation),
+    refused: check.refused,
   };
 }
 

@@ -292,6 +292,7 @@ export class PeeringService implements PairingHost {
       const sign = p?.signPublicKey ?? card?.card.signPublicKey;
       if (sign === undefined) return;
       this.cards.unpin(sign);
+      this.d.setPeerProblems("routes", wgPublicKey, []);
       this.state.paired = this.state.paired.filter((x) => x.wgPublicKey !== wgPublicKey);
       await this.save();
       await this.refreshCard();
@@ -476,9 +477,18 @@ export class PeeringService implements PairingHost {
     localName?: string,
   ): Promise<boolean> {
     if (c.wgPublicKey === this.own?.card.wgPublicKey) return false;
-    const ours = { ...(await this.inputs()), routed: await this.routedElsewhere(c.wgPublicKey) };
+    const { model } = await this.d.model();
+    const ours = {
+      ...(await this.inputs()),
+      routed: await this.routedElsewhere(c.wgPublicKey),
+      reached: await this.d.platform.system.reached(model.name),
+    };
     const plan = planRoutes(ours, c, allowOverlap);
     for (const x of plan.explanations) this.d.log(`${x} (left out of the routes to "${c.name}")`);
+    const refused = plan.refused.map((r) => r.reason);
+    if (this.d.setPeerProblems("routes", c.wgPublicKey, refused)) {
+      for (const r of refused) this.d.log(r);
+    }
     const endpoint = bestEndpoint(c.endpoints);
     return await upsertPeer(this.d, {
       publicKey: c.wgPublicKey,

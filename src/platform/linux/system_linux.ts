@@ -1,7 +1,9 @@
 import { readLanWan } from "../../uci/mod.ts";
-import { exec } from "../exec_deno.ts";
+import { exec, trackChild } from "../exec_deno.ts";
 import type { ConfigBackend, ExecResult, SystemBackend, WanState } from "../types.ts";
 import type { Timer } from "../../lib/timer.ts";
+import type { ReachedPrefix } from "../../peer/route_policy.ts";
+import { routesReached } from "./ip_routes.ts";
 
 interface AddrInfo {
   family: string;
@@ -48,6 +50,20 @@ export class LinuxSystem implements SystemBackend {
     return lan ? (await addresses(lan)).find((a) => a.family === "inet")?.local : undefined;
   }
 
+  async reached(tunnelDevice: string): Promise<ReachedPrefix[]> {
+    const { wan, lan } = await this.devices();
+    const out: ReachedPrefix[] = [];
+    for (const fam of ["-4", "-6"]) {
+      const r = await exec(["ip", "-j", fam, "route", "show", "table", "main"]);
+      if (r.code !== 0 && fam === "-6") continue; // IPv6 disabled: nothing reached there
+      if (r.code !== 0) {
+        throw new Error(`Cannot read the routing table: ${r.stderr.trim() || `exit ${r.code}`}`);
+      }
+      out.push(...routesReached(r.stdout, tunnelDevice, { wan, lan }));
+    }
+    return out;
+  }
+
   watchWan(onChange: () => void): { close(): void } {
     let timer: Timer | undefined;
     let closed = false;
@@ -59,6 +75,7 @@ export class LinuxSystem implements SystemBackend {
         stderr: "null",
       })
         .spawn();
+      trackChild(child);
     } catch {
       return { close() {} };
     }

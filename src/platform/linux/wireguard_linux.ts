@@ -1,9 +1,10 @@
-import { canonicalAllowedIps, desiredRoutes, type WgDesired } from "../../wg/wg_desired.ts";
+import { desiredRoutes, type WgDesired } from "../../wg/wg_desired.ts";
 import type { WgDump } from "../../wg/wg_dump.ts";
 import { syncPeers, wgDump } from "../wg_cli_deno.ts";
 import { parseCidr } from "../../lib/net.ts";
 import { exec, execOk } from "../exec_deno.ts";
 import type { WireguardBackend } from "../types.ts";
+import { type DeviceRoute, planRouteSync, PUNCH_ROUTE_PROTO } from "./route_sync.ts";
 
 const USERSPACE_ENV = { WG_I_PREFER_BUGGY_USERSPACE_TO_POLISHED_KMOD: "1" };
 const LINK_WAIT_STEPS = 50;
@@ -16,7 +17,8 @@ interface IpAddrJson {
 }
 interface IpRouteJson {
   dst: string;
-  protocol?: string;
+  dev?: string;
+  gateway?: string;
 }
 
 /**
@@ -25,6 +27,13 @@ interface IpRouteJson {
  */
 export class LinuxWireguard implements WireguardBackend {
   private readonly applied = new Map<string, string>();
+  private peerProblems: string[] = [];
+  private routeProblems: string[] = [];
+
+  /** Peers that could not be configured and routes that could not be added (for status). */
+  get problems(): string[] {
+    return [...this.peerProblems, ...this.routeProblems];
+  }
 
   dump(ifname: string): Promise<WgDump | null> {
     return wgDump(ifname);
@@ -40,7 +49,9 @@ export class LinuxWireguard implements WireguardBackend {
     if (!live) {
       throw new Error(`Cannot read WireGuard interface "${want.ifname}" after creating it`);
     }
-    const n = await syncPeers(want, live, this.applied);
+    const peerProblems: string[] = [];
+    const n = await syncPeers(want, live, this.applied, undefined, peerProblems);
+    this.peerProblems = peerProblems;
     // Addresses and routes change rarely: re-read them when the config changed, else once a minute.
     const key = JSON.stringify([want.ifname, want.addresses, want.mtu, desiredRoutes(want)]);
     if (key === this.linkKey && Date.now() - this.linkCheckedAt < LINK_RECHECK_MS) return n;
@@ -113,26 +124,46 @@ export class LinuxWireguard implements WireguardBackend {
       if (!wantAddrs.has(a)) (await execOk(["ip", "addr", "del", a, "dev", dev]), n++);
     }
 
-    for (const fam of ["-4", "-6"]) {
+    const problems: string[] = [];
+    for (const fam of ["-4", "-6"] as const) {
       const routes = JSON.parse(
         await execOk(["ip", "-j", fam, "route", "show", "dev", dev]),
-      ) as IpRouteJson[];
-      const haveR = new Set(
-        routes.filter((r) => r.protocol !== "kernel").map((
-          r,
-        ) => (r.dst === "default" ? (fam === "-4" ? "0.0.0.0/0" : "::/0") : r.dst)),
-      );
+      ) as DeviceRoute[];
       const wantR = desiredRoutes(want).filter((r) => (fam === "-4") === !r.includes(":"));
-      const haveCanon = new Set(canonicalAllowedIps([...haveR]));
-      for (const r of wantR) {
-        if (!haveCanon.has(r)) (await execOk(["ip", "route", "replace", r, "dev", dev]), n++);
+      const plan = planRouteSync(wantR, routes, fam === "-6");
+      const proto = ["proto", String(PUNCH_ROUTE_PROTO)];
+      for (const r of plan.retag) {
+        (await execOk(["ip", fam, "route", "replace", r, "dev", dev, ...proto]), n++);
       }
-      for (const r of haveR) {
-        if (!wantR.includes(canonicalAllowedIps([r])[0]!)) {
-          (await execOk(["ip", "route", "del", r, "dev", dev]), n++);
+      for (const r of plan.add) {
+        // `add`, never `replace`: a route the router has already (its default route, its WAN)
+        // is not taken over; the owner sees why in status.
+        const added = await exec(["ip", fam, "route", "add", r, "dev", dev, ...proto]);
+        if (added.code === 0) {
+          n++;
+          continue;
         }
+        const have = await exec(["ip", "-j", fam, "route", "show", "exact", r]);
+        const other = have.code === 0
+          ? (JSON.parse(have.stdout || "[]") as IpRouteJson[])[0]
+          : undefined;
+        problems.push(
+          other !== undefined
+            ? `Cannot route ${r} into ${dev}: this router already routes it${
+              other.gateway ? ` via ${other.gateway}` : ""
+            }${
+              other.dev ? ` on ${other.dev}` : ""
+            }; left as it is. Remove ${r} from the peer's allowed IPs`
+            : `Cannot route ${r} into ${dev}: ${
+              added.stderr.trim().split("\n").pop() || `exit ${added.code}`
+            }`,
+        );
+      }
+      for (const r of plan.del) {
+        (await execOk(["ip", fam, "route", "del", r, "dev", dev, ...proto]), n++);
       }
     }
+    this.routeProblems = problems;
     return n;
   }
 }

@@ -1,14 +1,21 @@
 import type { UbusClient } from "../../ubus/mod.ts";
 import { exec } from "../exec_deno.ts";
 import type { ExecResult, SystemBackend, WanState } from "../types.ts";
+import type { ReachedPrefix } from "../../peer/route_policy.ts";
 
 interface IfStatus {
+  interface?: string;
   up?: boolean;
   l3_device?: string;
   device?: string;
   "ipv4-address"?: { address: string; mask: number }[];
   "ipv6-address"?: { address: string; mask: number }[];
+  "ipv6-prefix-assignment"?: { address: string; mask: number }[];
+  route?: { target: string; mask: number; nexthop?: string }[];
 }
+
+/** netifd answers status reads at once; a hung netifd must not hold up status or a reconcile. */
+export const NETIFD_READ_TIMEOUT_MS = 5000;
 
 /** Router state from netifd over ubus (`network.interface.<name> status` and its events). */
 export class NetifdSystem implements SystemBackend {
@@ -16,7 +23,9 @@ export class NetifdSystem implements SystemBackend {
 
   async ifStatus(name: string): Promise<IfStatus | null> {
     try {
-      return await this.ubus.call(`network.interface.${name}`, "status") as IfStatus;
+      return await this.ubus.call(`network.interface.${name}`, "status", {}, {
+        timeoutMs: NETIFD_READ_TIMEOUT_MS,
+      }) as IfStatus;
     } catch {
       return null;
     }
@@ -39,6 +48,13 @@ export class NetifdSystem implements SystemBackend {
 
   async lanAddress(): Promise<string | undefined> {
     return (await this.ifStatus("lan"))?.["ipv4-address"]?.[0]?.address;
+  }
+
+  async reached(tunnelDevice: string): Promise<ReachedPrefix[]> {
+    const dump = await this.ubus.call("network.interface", "dump", {}, {
+      timeoutMs: NETIFD_READ_TIMEOUT_MS,
+    }) as { interface?: IfStatus[] };
+    return reachedFromDump(dump.interface ?? [], tunnelDevice);
   }
 
   watchWan(onChange: () => void): { close(): void } {
@@ -67,4 +83,27 @@ export class NetifdSystem implements SystemBackend {
   exec(argv: string[], stdin?: string): Promise<ExecResult> {
     return exec(argv, stdin === undefined ? {} : { stdin });
   }
+}
+
+/** Interface subnets and routes from `network.interface dump`, except the tunnel's own. */
+export function reachedFromDump(list: readonly IfStatus[], tunnelDevice: string): ReachedPrefix[] {
+  const out: ReachedPrefix[] = [];
+  for (const i of list) {
+    const name = i.interface ?? "?";
+    if (name === tunnelDevice || (i.l3_device ?? i.device) === tunnelDevice || i.up === false) {
+      continue;
+    }
+    const addrs = [
+      ...(i["ipv4-address"] ?? []),
+      ...(i["ipv6-address"] ?? []),
+      ...(i["ipv6-prefix-assignment"] ?? []),
+    ];
+    for (const a of addrs) {
+      out.push({ prefix: `${a.address}/${a.mask}`, what: `the ${name} subnet` });
+    }
+    for (const r of i.route ?? []) {
+      out.push({ prefix: `${r.target}/${r.mask}`, what: `the route to ${r.target} on ${name}` });
+    }
+  }
+  return out;
 }

@@ -11,6 +11,8 @@ import type { WireguardBackend } from "../types.ts";
  */
 export class NetifdWireguard implements WireguardBackend {
   private readonly applied = new Map<string, string>();
+  /** Peers the last `apply` could not configure (for status). */
+  problems: string[] = [];
 
   constructor(private readonly ubus: UbusClient) {}
 
@@ -24,12 +26,16 @@ export class NetifdWireguard implements WireguardBackend {
       await this.ubus.call(`network.interface.${want.ifname}`, "up").catch(() => {});
       return 1;
     }
-    return await syncPeers(
+    const problems: string[] = [];
+    const n = await syncPeers(
       want,
       live,
       this.applied,
       (op) => op.kind === "set-peer" || op.kind === "remove-peer",
+      problems,
     );
+    this.problems = problems;
+    return n;
   }
 
   async remove(ifname: string): Promise<void> {

@@ -105,7 +105,42 @@ describe("peer endpoint and routes", () => {
       allowedIps: ["10.77.0.2/32", "192.168.2.0/24"],
       leftOut: [],
       explanations: [],
+      refused: [],
     });
+  });
+
+  test("with what the router reaches, a hostile card's WAN, public and default routes are left out", () => {
+    const plan = planRoutes(
+      {
+        tunnelAddresses: ["10.77.0.1/16"],
+        lanSubnets: ["192.168.1.0/24"],
+        reached: [
+          { prefix: "203.0.113.0/24", what: "the WAN subnet on wan0" },
+          { prefix: "0.0.0.0/0", what: "the default route" },
+        ],
+      },
+      {
+        name: "b",
+        tunnelAddresses: ["10.77.0.2/16", "203.0.113.1/24"],
+        lanSubnets: [
+          "192.168.2.0/24",
+          "203.0.113.0/24",
+          "198.51.100.0/24",
+          "0.0.0.0/0",
+          "10.9.0.0/16",
+        ],
+        endpoints: ["10.9.0.7:51820"],
+      },
+      false,
+    );
+    expect(plan.allowedIps).toEqual(["10.77.0.2/32", "192.168.2.0/24"]);
+    expect(plan.refused.map((r) => r.subnet)).toEqual([
+      "203.0.113.1/32",
+      "203.0.113.0/24",
+      "198.51.100.0/24",
+      "0.0.0.0/0",
+      "10.9.0.0/16", // holds the peer's own endpoint
+    ]);
   });
 
   test("overlapping LANs refuse with the explanation, or are left out with allowOverlap", () => {
