@@ -32,6 +32,8 @@ export interface DaemonDeps {
   random?: (n: number) => Uint8Array;
   /** DNS lookup for endpoint names; must return within a few seconds and never throw. */
   resolve?: (name: string) => Promise<{ addresses: string[] } | { error: string }>;
+  /** false: no first-contact tie-break (benchmarks compare against WireGuard alone). */
+  tieBreak?: boolean;
 }
 
 export interface Status {
@@ -100,6 +102,7 @@ export class Daemon {
       (argv, stdin) => this.platform.system.exec(argv, stdin),
       this.log,
       this.now,
+      deps.tieBreak ?? true,
     );
     this.resolve = deps.resolve ?? ((n) => resolveName(n));
   }

@@ -122,7 +122,8 @@ export async function punchdMain(argv: string[]): Promise<number> {
     ...(await removeExecLeftovers()),
   ];
   if (leftovers.length > 0) log(`removed leftovers of an interrupted run: ${leftovers.join(", ")}`);
-  const daemon = new Daemon({ platform, log });
+  // Benchmarks only (scripts/bench firstcontact --naive): WireGuard's first contact left alone.
+  const daemon = new Daemon({ platform, log, tieBreak: Deno.env.get("PUNCH_TIEBREAK") !== "off" });
   // procd's reload (config.change for punch/network, WAN interface events) sends SIGHUP; without
   // a listener Deno would die of it. Before start-up is done there is nothing to re-read yet.
   let running = false;

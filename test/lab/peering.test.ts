@@ -72,7 +72,8 @@ beforeAll(async () => {
       { id: "e", lan: "192.168.1.1/24" }, // same LAN as a
     ],
     // STUN lets d (behind the NAT) learn its public address: its invite names an endpoint whose
-    // control port the NAT filters, so the joiner waits, then falls back to a reply token.
+    // control port the NAT filters, so its token has control port 0 and the joiner goes straight
+    // to a reply token.
     internetHosts: [{ id: "stun", addresses: ["203.0.113.3/24", "203.0.113.4/24"] }],
   });
   await lab.startStun("stun");
@@ -142,8 +143,11 @@ describe("peering in the lab", () => {
     const inv = JSON.parse(await ok("d", ["invite", "--json"])) as {
       token: string;
       reachable: boolean;
+      inbound: string;
     };
-    expect(inv.reachable).toBe(true); // it thinks so; its NAT drops the join request
+    // Netcheck showed the NAT in front filters: the token says so, join does not wait for it.
+    expect(inv).toMatchObject({ reachable: false, inbound: "filtered" });
+    expect(await ok("d", ["invite"])).toMatch(/filters unsolicited packets \(netcheck\)/);
     const out = JSON.parse(await ok("a", ["join", "--json", inv.token])) as { reply?: string };
     expect(out.reply).toMatch(/^punch1r-/);
     replyForD = out.reply!;

@@ -112,12 +112,25 @@ describe("FirstContactService", () => {
     expect(h.calls).toEqual(["table", "nft -f -", "table"]);
   });
 
-  test("a refused table is a status problem, logged once, retried next time", async () => {
+  test("a refused table is a status problem, logged once, retried a minute later", async () => {
     const h = harness(() => true);
     await h.svc.setLocal([pair]);
     await h.svc.setLocal([pair]);
     expect(h.svc.problem).toMatch(/Cannot install the first-contact rules/);
     expect(h.logs.length).toBe(1);
+    expect(h.calls.length).toBe(1);
+    h.tick(HEAL_MS);
+    await h.svc.setLocal([pair]);
     expect(h.calls.length).toBe(2);
+  });
+
+  test("no nft at all: a problem, never an exception that would stop the reconcile", async () => {
+    const svc = new FirstContactService(
+      () => Promise.reject(new Deno.errors.NotFound(`"nft" not found`)),
+      () => {},
+    );
+    await svc.setLocal([pair]);
+    expect(svc.problem).toMatch(/"nft" not found/);
+    await svc.remove();
   });
 });
