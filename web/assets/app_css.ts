@@ -20,6 +20,7 @@ table{border-collapse:collapse;width:100%;font-size:.92rem}
 th,td{text-align:left;padding:.35rem .5rem;border-bottom:1px solid var(--line);vertical-align:top}
 th{color:var(--muted);font-weight:600}
 code,.mono,textarea{font-family:ui-monospace,"DejaVu Sans Mono",monospace;font-size:.88rem;word-break:break-all}
+td.mono{word-break:normal;white-space:nowrap}
 label{display:block;margin:.5rem 0 .2rem;font-weight:600}
 input[type=text],input[type=password],input:not([type]),textarea,select{display:block;width:100%;max-width:36rem;padding:.4rem;border:1px solid var(--line);border-radius:4px;font:inherit}
 textarea{min-height:5rem}
