@@ -14,7 +14,7 @@ export const CORE_COMMANDS: readonly Command[] = [
     words: ["status"],
     usage: "status [--json]",
     summary:
-      "interface, public key, WAN, every peer with its state, the NAT verdict, LAN hosts and warnings",
+      "interface, public key, WAN, every peer with its state and path (same-lan, ipv6, direct, relayed, none: why, since when), the NAT verdict, LAN hosts and warnings",
     flags: JSON_FLAG,
     run: async (call, a) => {
       const s = await call("status");
@@ -35,7 +35,7 @@ export const CORE_COMMANDS: readonly Command[] = [
   {
     words: ["peer", "list"],
     usage: "peer list [--json]",
-    summary: "configured peers with endpoint, handshake age, rx/tx and state",
+    summary: "configured peers with state, path, endpoint, handshake age and rx/tx",
     flags: JSON_FLAG,
     run: async (call, a) => {
       const p = await call("peer.list");
