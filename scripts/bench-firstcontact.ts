@@ -21,10 +21,10 @@ const boundMs = Number(arg("bound", "15")) * 1000;
 const mode = arg("mode", "peer-add");
 if (
   !(Number.isInteger(rounds) && rounds >= 1 && rounds <= 200) ||
-  !(boundMs > 0 && boundMs <= 60_000) || !["peer-add", "pair", "lan"].includes(mode)
+  !(boundMs > 0 && boundMs <= 60_000) || !["peer-add", "pair", "lan", "reply"].includes(mode)
 ) {
   console.error(
-    "Cannot run the benchmark: --rounds takes 1..200, --bound 1..60 seconds, --mode peer-add|pair|lan",
+    "Cannot run the benchmark: --rounds takes 1..200, --bound 1..60 seconds, --mode peer-add|pair|lan|reply",
   );
   Deno.exit(2);
 }
@@ -32,8 +32,19 @@ if (
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const lab = await labUp({
   name: "fc",
-  routers: [{ id: "a", hosts: 1 }, { id: "b", hosts: 1 }],
+  routers: [
+    {
+      id: "a",
+      hosts: 1,
+      ...(mode === "reply" ? { upstream: [{ kind: "cone" as const, inside: "10.0.4.0/24" }] } : {}),
+    },
+    { id: "b", hosts: 1 },
+  ],
+  ...(mode === "reply"
+    ? { internetHosts: [{ id: "stun", addresses: ["203.0.113.3/24", "203.0.113.4/24"] }] }
+    : {}),
 });
+const joinMs: number[] = [];
 const times: number[] = [];
 let failed = 0;
 
@@ -78,7 +89,10 @@ try {
       "--name",
       o,
     ]);
-  if (mode === "lan") {
+  if (mode === "reply") {
+    await lab.startStun("stun");
+    await replyRounds();
+  } else if (mode === "lan") {
     await lanRounds();
   } else {
     for (let i = 1; i <= rounds; i++) {
@@ -87,6 +101,44 @@ try {
   }
 } finally {
   await lab.down();
+}
+
+async function replyRounds(): Promise<void> {
+  // The invite tells the truth only once netcheck has run on a.
+  for (let k = 0; k < 150; k++) {
+    const c = JSON.parse(await ctl(lab, "a", ["netcheck", "--json", "--cached"]).catch(() => "{}"));
+    if (c.filtering && c.filtering !== "unknown") break;
+    await sleep(200);
+  }
+  for (let i = 1; i <= rounds; i++) {
+    const inv = JSON.parse(await ctl(lab, "a", ["invite", "--json"])) as {
+      token: string;
+      reachable: boolean;
+    };
+    if (inv.reachable) throw new Error("a's invite says it is reachable: netcheck did not run?");
+    const tj = Date.now();
+    const joined = JSON.parse(await ctl(lab, "b", ["join", "--json", inv.token])) as {
+      reply?: string;
+    };
+    joinMs.push(Date.now() - tj);
+    if (!joined.reply) throw new Error("join printed no reply token");
+    const t0 = Date.now();
+    await ctl(lab, "a", ["accept", joined.reply]);
+    let ms: number | null = null;
+    while (Date.now() - t0 < boundMs) {
+      if ((await handshaken("a")) && (await handshaken("b"))) {
+        ms = Date.now() - t0;
+        break;
+      }
+      await sleep(20);
+    }
+    record(i, ms);
+    await ctl(lab, "a", ["peer", "remove", "b"]);
+    await ctl(lab, "b", ["peer", "remove", "a"]);
+    for (let k = 0; k < 100 && ((await peerCount("a")) > 0 || (await peerCount("b")) > 0); k++) {
+      await sleep(50);
+    }
+  }
 }
 
 async function lanRounds(): Promise<void> {
@@ -206,4 +258,11 @@ console.log(
     Math.max(...times)
   } ms`,
 );
+if (joinMs.length > 0) {
+  console.log(
+    `punchctl join (reply token at once): median ${median(joinMs)} ms; max ${
+      Math.max(...joinMs)
+    } ms`,
+  );
+}
 if (failed > 0) Deno.exit(1);
