@@ -8,6 +8,7 @@ import { VERSION } from "../version.ts";
 import { ControlServer } from "./control_server_deno.ts";
 import { Daemon } from "./daemon.ts";
 import { startHeapGc } from "./heap_gc.ts";
+import { changedSince, restartOnlySettings, restartWarning } from "./restart_settings.ts";
 import { makeDispatch } from "./handlers.ts";
 import { NetcheckService } from "./netcheck_service.ts";
 import { netcheckHandler } from "./netcheck_handler.ts";
@@ -127,11 +128,17 @@ export async function punchdMain(argv: string[]): Promise<number> {
   // procd's reload (config.change for punch/network, WAN interface events) sends SIGHUP; without
   // a listener Deno would die of it. Before start-up is done there is nothing to re-read yet.
   let running = false;
+  let atStart: Record<string, string> = {};
+  let waiting: string[] = [];
+  daemon.addWarnings(() => restartWarning(waiting));
   const onHup = () => {
     if (!running) return;
     log("SIGHUP: re-reading the config");
     void daemon.reconcile();
     void lan.sync().catch(() => {});
+    void platform.config.load("punch").then((p) => {
+      waiting = changedSince(atStart, restartOnlySettings(p));
+    }).catch(() => {});
   };
   Deno.addSignalListener("SIGHUP", onHup);
   const netcheck = new NetcheckService(daemon);
@@ -159,6 +166,7 @@ export async function punchdMain(argv: string[]): Promise<number> {
       if (made) log(`wrote the default settings to ${platform.config.path("punch")}`);
     }
     await daemon.setup();
+    atStart = restartOnlySettings(await platform.config.load("punch"));
     await daemon.reconcile();
     await server.start();
   } catch (e) {

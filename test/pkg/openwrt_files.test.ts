@@ -83,7 +83,6 @@ describe("files", () => {
       "procd_set_param respawn 3600 5 5",
       "procd_set_param stdout 1",
       "procd_set_param stderr 1",
-      "procd_set_param file /etc/config/punch",
       "procd_set_param term_timeout 10",
       "procd_close_instance ",
       "procd_add_reload_trigger punch network",
