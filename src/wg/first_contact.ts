@@ -6,15 +6,17 @@
  * the initiator): neither completes. Persistent keepalives switched on at the same instant then
  * repeat the crossing in lockstep. The router is on the path of every initiation, its own and its
  * LAN hosts', so it breaks the tie: for each pair one side wins (the same answer on both routers).
+ *
  * The winner's router notes a deadlock by its signature: a response of ours goes out and then,
  * within `RESPONSE_WINDOW_MS`, one of theirs comes in (we answered their initiation before they
  * answered ours, so our own handshake can no longer complete). The other order is harmless: ours
  * completed first, and we then answered a late initiation of theirs. Until the tunnel works
  * (their first transport packet) or `CROSSED_S` pass (longer than WireGuard's 5 s retry), the
- * router drops the other side's initiation when it arrives within `CROSS_WINDOW_MS` of ours. The lockstep is broken on its
- * second round, and an initiation that merely follows ours (ours was lost because the other
- * side was not ready yet) is never dropped. Nothing here holds keys or reads payloads beyond the
- * message type and length.
+ * router drops the other side's initiation when it arrives within `CROSS_WINDOW_MS` of ours.
+ *
+ * So a lockstep is broken on its second round, and an initiation that merely follows ours (ours
+ * was lost because the other side was not ready yet) is never dropped. Nothing here holds keys or
+ * reads payloads beyond the message type and length.
  */
 import { ipFamily, isIPv4 } from "../lib/net.ts";
 
@@ -30,7 +32,7 @@ export const CROSS_WINDOW_MS = 500;
 /** How long a noted deadlock makes the next crossing drop: two of WireGuard's 5 s retry rounds. */
 export const CROSSED_S = 12;
 
-/** Both responses of a deadlocked round pass within a round trip of each other. */
+/** Both responses of a deadlocked round pass within about a round trip of each other. */
 export const RESPONSE_WINDOW_MS = 1000;
 
 /** Bound on each set (pairs, and remembered initiations). */
