@@ -4,6 +4,7 @@ import {
   type AssistState,
   fileIncludes,
   FW4_INCLUDE_DIR,
+  OWN_TABLE_LAYOUT,
   publicPorts,
   renderHostConfig,
 } from "../assist/mod.ts";
@@ -52,7 +53,7 @@ interface AddFailure {
  * in step with /etc/config/punch, the WAN address and the remote endpoints peers announce.
  */
 export class LanAssistService {
-  private readonly applier: AssistApplier;
+  private applier: AssistApplier;
   private cardRemotes: Endpoint[] = [];
   problems: string[] = [];
   private failure: AddFailure | undefined;
@@ -62,8 +63,14 @@ export class LanAssistService {
   routers: () => Promise<PeerRouter[]> = () => Promise.resolve([]);
 
   constructor(private readonly d: Daemon, private readonly netcheck: NetcheckService) {
-    const p = d.platform;
-    this.applier = new AssistApplier((argv) => p.system.exec([...argv]), {
+    this.applier = this.makeApplier(false);
+  }
+
+  /** Rules inside fw4's table (OpenWrt, or Linux with fw4), or in a table of Punch's own. */
+  private makeApplier(own: boolean): AssistApplier {
+    const p = this.d.platform;
+    return new AssistApplier((argv) => p.system.exec([...argv]), {
+      ...(own ? { layout: OWN_TABLE_LAYOUT } : {}),
       ...(p.name === "openwrt" ? { includes: fileIncludes(`${p.root}${FW4_INCLUDE_DIR}`) } : {}),
     });
   }
@@ -149,6 +156,9 @@ export class LanAssistService {
   private timer: Timer | undefined;
 
   async start(): Promise<void> {
+    if ((await this.d.platform.firewall.flavour?.()) === "own") {
+      this.applier = this.makeApplier(true);
+    }
     await this.applier.persist().catch(() => {});
     this.d.onWanChange(() => void this.sync().catch(() => {}));
     this.d.addWarnings(() => [

@@ -34,6 +34,11 @@ export interface FirewallBackend {
    * the LAN device (null removes the zone).
    */
   allowTunnel(ifname: string | null, lanDevice: string | null): Promise<void>;
+  /**
+   * Where Punch's rules go: "fw4" (inside fw4's table, the default when absent) or "own" (no fw4:
+   * a table of Punch's own with base chains).
+   */
+  flavour?(): Promise<"fw4" | "own">;
   /** Replace the nftables text Punch keeps under `name` (null removes it). */
   setRules(name: string, nft: string | null): Promise<void>;
 }

@@ -121,9 +121,17 @@ export async function routerRuleset(n: NodePlan, routerDir: string): Promise<str
   });
 }
 
+/** A plain Linux router without fw4: masquerade towards the WAN, nothing filtered. */
+const PLAIN_RULESET = `table ip lab_nat
+delete table ip lab_nat
+table ip lab_nat {
+  chain postrouting { type nat hook postrouting priority srcnat; policy accept; oifname "wan0" masquerade; }
+}
+`;
+
 /** Load (or reload, replacing fw4's table atomically) a router's ruleset. */
 export async function loadFirewall(n: NodePlan, routerDir: string): Promise<string> {
-  const text = await routerRuleset(n, routerDir);
+  const text = n.router?.fw4 === false ? PLAIN_RULESET : await routerRuleset(n, routerDir);
   await Deno.mkdir(`${routerDir}/tmp`, { recursive: true });
   await Deno.writeTextFile(`${routerDir}/tmp/fw4.nft`, text);
   await mustRun(["ip", "netns", "exec", n.ns, "nft", "-f", "-"], { stdin: text });

@@ -28,6 +28,8 @@ export interface RouterSpec {
   acceptWanUdp?: number[];
   /** Extra nft text at fw4 include points (also read from `<root>/usr/share/nftables.d/`). */
   firewallIncludes?: Fw4Include[];
+  /** false: a plain Linux router without fw4 (masquerade only, nothing filtered). Default true. */
+  fw4?: boolean;
   /** Public address of the outermost upstream NAT (default 203.0.113.<10·(index+1)>/24). */
   publicAddress?: string;
 }
@@ -74,6 +76,7 @@ export interface RouterPlan {
   upstreamIds: string[];
   acceptWanUdp: number[];
   firewallIncludes: Fw4Include[];
+  fw4: boolean;
   /** The address the internet sees (outermost public address). */
   publicAddress: string;
 }
@@ -250,6 +253,7 @@ export function planLab(spec: LabSpec): LabPlan {
         upstreamIds,
         acceptWanUdp: r.acceptWanUdp ?? [],
         firewallIncludes: r.firewallIncludes ?? [],
+        fw4: r.fw4 ?? true,
         publicAddress,
       },
     });

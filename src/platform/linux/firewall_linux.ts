@@ -3,6 +3,15 @@ import type { FirewallBackend } from "../types.ts";
 
 /** fw4's table; the chains Punch adds to are fw4's own (see openwrt.md §6). */
 const FW4_TABLE = ["inet", "fw4"] as const;
+/** Without fw4: a table of Punch's own with base chains (a plain Linux host, docs/config.md). */
+export const OWN_FW_TABLE = ["inet", "punch_fw"] as const;
+/** fw4's chain for each of Punch's purposes, and the base chain standing in for it without fw4. */
+const OWN_CHAINS: Record<string, string> = {
+  input_wan: "input",
+  input: "input",
+  forward: "forward",
+  forward_wan: "forward",
+};
 const TAG = "punch:";
 /** How often rules already in place are looked at again. */
 const RECHECK_MS = 60_000;
@@ -14,6 +23,29 @@ const RECHECK_MS = 60_000;
  */
 export class LinuxFirewall implements FirewallBackend {
   private warned = new Set<string>();
+  #flavour: Promise<"fw4" | "own"> | undefined;
+
+  /**
+   * "fw4" when fw4's table is there (checked once), else "own": Punch's rules then live in a table
+   * of its own whose base chains accept what Punch needs (nothing else on the host is changed).
+   */
+  flavour(): Promise<"fw4" | "own"> {
+    this.#flavour ??= exec(["nft", "list", "table", ...FW4_TABLE]).then(
+      (r) => (r.code === 0 ? "fw4" : "own") as "fw4" | "own",
+      () => "own" as const,
+    );
+    return this.#flavour;
+  }
+
+  private async ownTable(): Promise<void> {
+    const [fam, name] = OWN_FW_TABLE;
+    const chain = (c: string, hook: string) =>
+      `add chain ${fam} ${name} ${c} { type filter hook ${hook} priority filter - 5; policy accept; }`;
+    await execOk(["nft", "-f", "-"], {
+      stdin: [`add table ${fam} ${name}`, chain("input", "input"), chain("forward", "forward")]
+        .join("\n") + "\n",
+    });
+  }
 
   /** Make the rules tagged `name` in `chain` exactly `rules` (at the top of the chain). */
   private checked = new Map<string, { rules: string; at: number }>();
@@ -27,8 +59,12 @@ export class LinuxFirewall implements FirewallBackend {
     this.checked.set(key, { rules: text, at: Date.now() });
   }
 
-  private async ensureNow(chain: string, name: string, rules: string[]): Promise<void> {
-    const listing = await exec(["nft", "-a", "list", "chain", ...FW4_TABLE, chain]);
+  private async ensureNow(fw4Chain: string, name: string, rules: string[]): Promise<void> {
+    const own = (await this.flavour()) === "own";
+    const table = own ? OWN_FW_TABLE : FW4_TABLE;
+    const chain = own ? OWN_CHAINS[fw4Chain] ?? fw4Chain : fw4Chain;
+    if (own) await this.ownTable();
+    const listing = await exec(["nft", "-a", "list", "chain", ...table, chain]);
     if (listing.code !== 0) {
       if (!this.warned.has(chain)) {
         console.error(`punchd: no fw4 chain "${chain}"; not adding rules for "${name}"`);
@@ -41,14 +77,14 @@ export class LinuxFirewall implements FirewallBackend {
     const same = mine.length === rules.length && rules.every((r, i) => sameRule(mine[i]!.text, r));
     if (same) return;
     for (const r of mine) {
-      await execOk(["nft", "delete", "rule", ...FW4_TABLE, chain, "handle", String(r.handle)]);
+      await execOk(["nft", "delete", "rule", ...table, chain, "handle", String(r.handle)]);
     }
     for (const r of [...rules].reverse()) {
       await execOk([
         "nft",
         "insert",
         "rule",
-        ...FW4_TABLE,
+        ...table,
         chain,
         ...r.split(" "),
         "comment",
