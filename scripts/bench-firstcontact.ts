@@ -9,8 +9,8 @@
  * Prints each round's time and the count of rounds that did not connect within the bound.
  */
 import { labUp, wgKeyPair } from "../test/lab/lab.ts";
-import { allHandshook } from "../test/lab/assist_lab.ts";
-import { ctl, median } from "./bench_common.ts";
+import { addLanHostsAndWait, allHandshook } from "../test/lab/assist_lab.ts";
+import { ctl, hasHandshake, median } from "./bench_common.ts";
 
 function arg(name: string, fallback: string): string {
   const i = Deno.args.indexOf(`--${name}`);
@@ -48,15 +48,7 @@ const joinMs: number[] = [];
 const times: number[] = [];
 let failed = 0;
 
-async function handshaken(id: string): Promise<boolean> {
-  const r = await lab.nsExecInProcess(lab.punchdPid(id)!, [
-    "wg",
-    "show",
-    "wg0",
-    "latest-handshakes",
-  ]);
-  return r.stdout.split("\n").some((l) => /\t[1-9]\d*$/.test(l));
-}
+const handshaken = (id: string) => hasHandshake(lab, id);
 async function peerCount(id: string): Promise<number> {
   const r = await lab.nsExecInProcess(lab.punchdPid(id)!, ["wg", "show", "wg0", "peers"]);
   return r.stdout.split("\n").filter((l) => l.trim() !== "").length;
@@ -133,28 +125,24 @@ async function replyRounds(): Promise<void> {
       await sleep(20);
     }
     record(i, ms);
-    await ctl(lab, "a", ["peer", "remove", "b"]);
-    await ctl(lab, "b", ["peer", "remove", "a"]);
-    for (let k = 0; k < 100 && ((await peerCount("a")) > 0 || (await peerCount("b")) > 0); k++) {
-      await sleep(50);
-    }
+    await unpair();
+  }
+}
+
+/** Both routers remove each other; wait (bounded) until WireGuard has no peer left. */
+async function unpair(): Promise<void> {
+  await ctl(lab, "a", ["peer", "remove", "b"]);
+  await ctl(lab, "b", ["peer", "remove", "a"]);
+  for (let k = 0; k < 100 && ((await peerCount("a")) > 0 || (await peerCount("b")) > 0); k++) {
+    await sleep(50);
   }
 }
 
 async function lanRounds(): Promise<void> {
   const token = (JSON.parse(await ctl(lab, "a", ["invite", "--json"])) as { token: string }).token;
   await ctl(lab, "b", ["join", token]);
-  await ctl(lab, "a", ["lan", "add", lab.hostAddress("a1"), "--name", "a1"]);
-  await ctl(lab, "b", ["lan", "add", lab.hostAddress("b1"), "--name", "b1"]);
-  type Host = { publicEndpoint: string; remotes: string[] };
-  const list = async (id: string) =>
-    (JSON.parse(await ctl(lab, id, ["lan", "list", "--json"])) as Host[])[0]!;
-  for (let k = 0; k < 100; k++) {
-    const [a, b] = [await list("a"), await list("b")];
-    if (a.remotes.includes(b.publicEndpoint) && b.remotes.includes(a.publicEndpoint)) break;
-    await sleep(200);
-  }
-  const [ea, eb] = [(await list("a")).publicEndpoint, (await list("b")).publicEndpoint];
+  const hosts = await addLanHostsAndWait(lab, "a", "b");
+  const [ea, eb] = [hosts.a.publicEndpoint, hosts.b.publicEndpoint];
   for (let i = 1; i <= rounds; i++) {
     const [ka, kb] = [await wgKeyPair(), await wgKeyPair()];
     const t0 = Date.now();
@@ -244,11 +232,7 @@ async function peerRound(i: number, addBoth: () => Promise<unknown>): Promise<vo
       }
     }
     record(i, ms);
-    await ctl(lab, "a", ["peer", "remove", "b"]);
-    await ctl(lab, "b", ["peer", "remove", "a"]);
-    for (let k = 0; k < 100 && ((await peerCount("a")) > 0 || (await peerCount("b")) > 0); k++) {
-      await sleep(50);
-    }
+    await unpair();
   }
 }
 console.log(

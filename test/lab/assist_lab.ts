@@ -172,3 +172,39 @@ export async function runTrial(lab: Lab, keys: PairKeys, t: TrialSpec): Promise<
     for (const wg of wgs) await wg.stop();
   }
 }
+
+/** A LAN host as `punchctl lan list --json` shows it. */
+export interface LanHostView {
+  publicEndpoint: string;
+  remotes: string[];
+}
+
+/**
+ * `lan add` of each router's first LAN host on routers `a` and `b` (paired), then wait (bounded)
+ * until each router has learned the other's host from its card. Returns both hosts' views.
+ */
+export async function addLanHostsAndWait(
+  lab: Lab,
+  a: string,
+  b: string,
+  boundMs = 20_000,
+): Promise<{ a: LanHostView; b: LanHostView }> {
+  const ctl = async (id: string, argv: string[]) => {
+    const r = await lab.punchctl(id, argv);
+    if (r.code !== 0) throw new Error(`punchctl ${argv.join(" ")} on ${id}: ${r.stderr}`);
+    return r.stdout;
+  };
+  await ctl(a, ["lan", "add", lab.hostAddress(`${a}1`), "--name", `${a}1`]);
+  await ctl(b, ["lan", "add", lab.hostAddress(`${b}1`), "--name", `${b}1`]);
+  const host = async (id: string) =>
+    (JSON.parse(await ctl(id, ["lan", "list", "--json"])) as LanHostView[])[0]!;
+  const t0 = Date.now();
+  while (Date.now() - t0 < boundMs) {
+    const [ha, hb] = [await host(a), await host(b)];
+    if (ha.remotes.includes(hb.publicEndpoint) && hb.remotes.includes(ha.publicEndpoint)) {
+      return { a: ha, b: hb };
+    }
+    await sleep(200);
+  }
+  throw new Error(`Routers ${a} and ${b} did not learn each other's LAN host within ${boundMs} ms`);
+}

@@ -3,7 +3,7 @@
 // instant, over and over. Every round must connect (bounded wait); the longer 50-round runs are
 // `scripts/bench firstcontact`. Also checks the tie-break table: only the winner holds the pair.
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { allHandshook } from "./assist_lab.ts";
+import { addLanHostsAndWait, allHandshook } from "./assist_lab.ts";
 import { type HostWireguard, type Lab, labUp, waitFor, wgKeyPair } from "./lab.ts";
 import { FIRST_CONTACT_TABLE, winsTie } from "../../src/wg/first_contact.ts";
 
@@ -96,22 +96,8 @@ describe("first contact", () => {
       "join",
       (JSON.parse(await ctl("a", "invite", "--json")) as { token: string }).token,
     );
-    await ctl("a", "lan", "add", lab.hostAddress("a1"), "--name", "a1");
-    await ctl("b", "lan", "add", lab.hostAddress("b1"), "--name", "b1");
-    type Host = { publicEndpoint: string; remotes: string[] };
-    const host = async (id: string) =>
-      (JSON.parse(await ctl(id, "lan", "list", "--json")) as Host[])[0]!;
-    expect(
-      await waitFor(
-        async () => {
-          const [a, b] = [await host("a"), await host("b")];
-          return a.remotes.includes(b.publicEndpoint) && b.remotes.includes(a.publicEndpoint);
-        },
-        20_000,
-        200,
-      ),
-    ).toBe(true);
-    const [ea, eb] = [(await host("a")).publicEndpoint, (await host("b")).publicEndpoint];
+    const hosts = await addLanHostsAndWait(lab, "a", "b");
+    const [ea, eb] = [hosts.a.publicEndpoint, hosts.b.publicEndpoint];
     const missed: number[] = [];
     for (let i = 1; i <= ROUNDS; i++) {
       const [ka, kb] = [await wgKeyPair(), await wgKeyPair()];

@@ -3,7 +3,7 @@
 // tunnel, `inet punch` for LAN assist), pairs with an fw4 router, routes site to site, and a LAN
 // host behind it reaches a LAN host behind the other router; no warning about missing chains.
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { allHandshook } from "./assist_lab.ts";
+import { addLanHostsAndWait, allHandshook } from "./assist_lab.ts";
 import { type HostWireguard, type Lab, labUp, waitFor, wgKeyPair } from "./lab.ts";
 
 let lab: Lab;
@@ -47,25 +47,11 @@ describe("a router without fw4", () => {
   });
 
   test("LAN assist uses its own table and two LAN hosts connect", async () => {
-    await ctl("a", "lan", "add", lab.hostAddress("a1"), "--name", "a1");
-    await ctl("b", "lan", "add", lab.hostAddress("b1"), "--name", "b1");
-    type Host = { publicEndpoint: string; remotes: string[] };
-    const host = async (id: string) =>
-      (JSON.parse(await ctl(id, "lan", "list", "--json")) as Host[])[0]!;
-    expect(
-      await waitFor(
-        async () => {
-          const [a, b] = [await host("a"), await host("b")];
-          return a.remotes.includes(b.publicEndpoint) && b.remotes.includes(a.publicEndpoint);
-        },
-        20_000,
-        200,
-      ),
-    ).toBe(true);
+    const hosts = await addLanHostsAndWait(lab, "a", "b");
     expect(await nft("a", "list", "table", "inet", "punch")).toMatch(
       /punch_dstnat[\s\S]*dnat ip to/,
     );
-    const [a1, b1] = [await host("a"), await host("b")];
+    const [a1, b1] = [hosts.a, hosts.b];
     const [ka, kb] = [await wgKeyPair(), await wgKeyPair()];
     wgs.push(
       await lab.hostWireguard("a1", {
