@@ -12,6 +12,8 @@ import { makeDispatch } from "./handlers.ts";
 import { NetcheckService } from "./netcheck_service.ts";
 import { netcheckHandler } from "./netcheck_handler.ts";
 import { WebServer } from "./web_server_deno.ts";
+import { webTicketHandler } from "./web_ticket.ts";
+import { TicketStore } from "../../web/sso_tickets.ts";
 import { LanAssistService } from "./lan_assist_service.ts";
 import { PeeringService } from "./peering/mod.ts";
 import { killChildren, removeExecLeftovers } from "../platform/exec_deno.ts";
@@ -146,13 +148,19 @@ export async function punchdMain(argv: string[]): Promise<number> {
   });
   lan.onHostsChanged = () => peering.lanHostsChanged();
   daemon.onPeerRemoved((key) => peering.forget(key));
+  // Single sign-on tickets from LuCI (ubus punch web_ticket): RAM only, 30 s, single use.
+  const tickets = new TicketStore({
+    now: Date.now,
+    random: (n) => crypto.getRandomValues(new Uint8Array(n)),
+  });
   const dispatch = makeDispatch(daemon, [
+    webTicketHandler(tickets, () => web.port),
     netcheckHandler(netcheck),
     ...lan.handlers(),
     ...peering.handlers(),
   ]);
   const server = new ControlServer(socket, dispatch);
-  const web = new WebServer(daemon, dispatch);
+  const web = new WebServer(daemon, dispatch, tickets);
   try {
     if (platform.config instanceof FileConfigBackend) {
       const made = await platform.config.createIfMissing("punch", PUNCH_DEFAULT_FILE);

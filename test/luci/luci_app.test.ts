@@ -82,6 +82,7 @@ describe("menu and ACL", () => {
     expect(g.read.ubus.punch).toContain("status");
     expect(Object.keys(g.read.ubus)).toEqual(["punch"]);
     expect(g.write.ubus).toEqual({ punch: ["web_ticket"] });
+    expect(UBUS_METHODS.web_ticket?.access).toBe("write");
   });
 
   test("the view declares only methods the ACL grants", () => {
