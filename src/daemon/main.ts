@@ -154,7 +154,7 @@ export async function punchdMain(argv: string[]): Promise<number> {
     random: (n) => crypto.getRandomValues(new Uint8Array(n)),
   });
   const dispatch = makeDispatch(daemon, [
-    webTicketHandler(tickets, () => web.port),
+    webTicketHandler(tickets, () => web.listen),
     netcheckHandler(netcheck),
     ...lan.handlers(),
     ...peering.handlers(),

@@ -4,6 +4,7 @@ import { errorMessage } from "../lib/errors.ts";
 import { VERSION } from "../version.ts";
 import type { Daemon } from "./daemon.ts";
 import type { Dispatch } from "./control_server_deno.ts";
+import type { WebListen } from "./web_ticket.ts";
 
 /**
  * The web UI, on the router's LAN address only (never the WAN): the same control methods as
@@ -12,8 +13,8 @@ import type { Dispatch } from "./control_server_deno.ts";
 export class WebServer {
   private server: Deno.HttpServer | undefined;
   address: string | undefined;
-  /** The port it listens on, once started. */
-  port: number | undefined;
+  /** Where it listens, once started. */
+  listen: WebListen | undefined;
 
   constructor(
     private readonly d: Daemon,
@@ -44,7 +45,7 @@ export class WebServer {
         (req, info) => app.fetch(req, info),
       );
       this.address = `${lan}:${cfg.webPort}`;
-      this.port = cfg.webPort;
+      this.listen = { host: lan, port: cfg.webPort };
       this.d.log(`web UI on http://${this.address}/`);
     } catch (e) {
       this.d.log(`Cannot start the web UI on ${lan}:${cfg.webPort}: ${errorMessage(e)}`);
@@ -52,7 +53,7 @@ export class WebServer {
   }
 
   async stop(): Promise<void> {
-    this.port = undefined;
+    this.listen = undefined;
     await this.server?.shutdown();
   }
 }

@@ -10,12 +10,15 @@ describe("web.ticket", () => {
 
   test("issues a ticket for the caller's login (root without one) with the web UI's port", async () => {
     const t = tickets();
-    const h = webTicketHandler(t, () => 8451);
+    const h = webTicketHandler(t, () => ({ host: "192.168.1.1", port: 8451 }));
     const r = await h.run(d, { user: "alice" }) as Record<string, unknown>;
-    expect(r).toMatchObject({ expiresIn: 30, port: 8451, path: "/sso" });
+    expect(r).toMatchObject({ expiresIn: 30, host: "192.168.1.1", port: 8451, path: "/sso" });
+    expect(r.url).toBe(`http://192.168.1.1:8451/sso?ticket=${r.ticket}`);
     expect(t.redeem(String(r.ticket))).toBe("alice");
     const anon = await h.run(d, {}) as Record<string, unknown>;
     expect(t.redeem(String(anon.ticket))).toBe("root");
+    const v6 = await webTicketHandler(t, () => ({ host: "fd00::1", port: 8451 })).run(d, {});
+    expect((v6 as { url: string }).url).toMatch(/^http:\/\/\[fd00::1\]:8451\/sso\?ticket=/);
   });
 
   test("refused while the web UI is not running, saying what to set", async () => {

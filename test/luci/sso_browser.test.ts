@@ -51,7 +51,7 @@ describe.skipIf(!hasChromium)("LuCI single sign-on in Chromium", () => {
       createApp(deps, { tickets }).fetch,
     );
     webBase = `http://127.0.0.1:${web.addr.port}`;
-    const handler = webTicketHandler(tickets, () => web!.addr.port);
+    const handler = webTicketHandler(tickets, () => ({ host: "127.0.0.1", port: web!.addr.port }));
     luci = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, async (req) => {
       const path = new URL(req.url).pathname;
       if (path === "/") {
