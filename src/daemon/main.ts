@@ -13,6 +13,7 @@ import { NetcheckService } from "./netcheck_service.ts";
 import { netcheckHandler } from "./netcheck_handler.ts";
 import { WebServer } from "./web_server_deno.ts";
 import { webTicketHandler } from "./web_ticket.ts";
+import { dnsHostsPaths, DnsHostsService } from "./dns_hosts_service.ts";
 import { TicketStore } from "../../web/sso_tickets.ts";
 import { LanAssistService } from "./lan_assist_service.ts";
 import { PeeringService } from "./peering/mod.ts";
@@ -32,8 +33,10 @@ listen port on WAN and puts it in its own firewall zone with forwarding to and f
 the public endpoint and NAT type (STUN, re-checked on WAN changes); pairs with other routers
 (invites, signed peer cards pushed when the WAN address changes, control port 51821); keeps
 pinholes for LAN hosts that run WireGuard; serves the web UI on the LAN address (port 8451) and
-answers punchctl on a control socket (mode 0600, token in <socket>.token). On OpenWrt it also
-adds the ubus object "punch" (ubus -v list punch; ubus call punch status).
+answers punchctl on a control socket (mode 0600, token in <socket>.token); keeps peer names for
+dnsmasq (NAME.punch; /tmp/hosts/punch on OpenWrt, DIR/var/run/punch/hosts on linux; SIGHUP to
+dnsmasq on change). On OpenWrt it also adds the ubus object "punch" (ubus -v list punch; ubus
+call punch status).
 
 Options:
   --platform P   openwrt (default where /etc/openwrt_release exists) or linux
@@ -111,6 +114,7 @@ export async function punchdMain(argv: string[]): Promise<number> {
     console.error(`punchd: ${errorMessage(e)}`);
     return 2;
   }
+  const dnsPaths = dnsHostsPaths(platform.name, root);
   // A crash between writing a temporary file and renaming it leaves the file (it may hold a key).
   const leftovers = [
     ...(await Promise.all(
@@ -119,6 +123,7 @@ export async function punchdMain(argv: string[]): Promise<number> {
         `${root}/etc/punch`,
         socket.slice(0, socket.lastIndexOf("/")) || ".",
         `${root}/usr/share/nftables.d/ruleset-post`,
+        dnsPaths.file.slice(0, dnsPaths.file.lastIndexOf("/")),
       ].map(async (dir) => (await removeTempLeftovers(dir)).map((n) => `${dir}/${n}`)),
     )).flat(),
     ...(await removeExecLeftovers()),
@@ -185,6 +190,9 @@ export async function punchdMain(argv: string[]): Promise<number> {
     ((await cardsList?.run(daemon, {})) as { name: string; self: boolean; seq: number }[] ?? [])
       .filter((c) => !c.self).map((c) => ({ name: c.name, cardReceived: c.seq > 0 }));
   await web.start();
+  // Peer names for the router's dnsmasq (NAME.punch), in RAM.
+  const dnsHosts = new DnsHostsService(daemon, dnsPaths, log);
+  await dnsHosts.start();
   let ubusObject: { stop(): void } | null = null;
   if (platform.name === "openwrt") {
     const { UbusService } = await import("./ubus_service.ts");
@@ -201,6 +209,7 @@ export async function punchdMain(argv: string[]): Promise<number> {
   running = false;
   heapGc?.stop();
   ubusObject?.stop();
+  await dnsHosts.stop();
   await server.close();
   await web.stop();
   lan.stop();
