@@ -16,6 +16,7 @@ import { statusRoutes } from "./pages/status.ts";
 import { call, type Ctx, type Route } from "./route.ts";
 import { safeNext, sameOrigin, sameSecret, SECURITY_HEADERS } from "./security.ts";
 import { type Session, SessionStore } from "./session.ts";
+import type { TicketStore } from "./sso_tickets.ts";
 import { h, type Html } from "./view.ts";
 
 export type { WebDeps } from "./deps.ts";
@@ -37,6 +38,8 @@ export interface WebOptions {
   limiter?: LoginLimiterOptions;
   /** Told about unexpected errors (the page only says "something went wrong"). */
   onError?: (e: unknown) => void;
+  /** Single sign-on tickets (`punch web_ticket` issues, GET /sso redeems); none: no /sso. */
+  tickets?: TicketStore;
 }
 
 const SESSION_COOKIE = "punch_session";
@@ -188,6 +191,23 @@ export function createApp(deps: WebDeps, opts: WebOptions = {}): Hono {
     setSessionCookie(c, s.id);
     deleteCookie(c, LOGIN_COOKIE, { path: "/login" });
     return c.redirect(safeNext(next), 303);
+  });
+
+  // Single sign-on from LuCI: a ticket from `punch web_ticket` (rpcd write ACL) becomes a normal
+  // session, once, within its lifetime. GET, as it is a link opened from LuCI's page.
+  app.get("/sso", (c) => {
+    const user = opts.tickets?.redeem(c.req.query("ticket")) ?? null;
+    if (user === null) {
+      return renderLogin(c, 403, {
+        error: "This sign-in link was already used or has expired; open Punch from LuCI again, " +
+          "or sign in with the router's login",
+      });
+    }
+    const old = getCookie(c, SESSION_COOKIE);
+    if (old !== undefined) sessions.delete(old);
+    const s = sessions.create(user);
+    setSessionCookie(c, s.id);
+    return c.redirect("/", 303);
   });
 
   // Everything below needs a live session, and every POST needs its CSRF token.

@@ -1,4 +1,5 @@
-// scripts/build-packages: builds dist/punch_<ver>_<arch>.ipk and dist/<arch>/punch-<ver>.apk
+// scripts/build-packages: builds dist/punch_<ver>_<arch>.ipk and dist/<arch>/punch-<ver>.apk, and
+// luci-app-punch (dist/luci-app-punch_<ver>_all.ipk, dist/<arch>/luci-app-punch-<ver>.apk)
 // without the OpenWrt SDK. See `scripts/build-packages --help`.
 import { buildApk } from "../../src/pkg/apk.ts";
 import { deflateRawBest } from "../../src/pkg/compress_deno.ts";
@@ -16,6 +17,7 @@ import {
   denoVersion,
   glibcFor,
 } from "./inputs.ts";
+import { checkLuciTree, LUCI_APP, luciMeta } from "./luci.ts";
 import { metaFor, parseMakefile, payloadTree, type Program, PUNCHD_V8_FLAGS } from "./payload.ts";
 
 const HELP =
@@ -24,6 +26,9 @@ const HELP =
 Builds Punch's OpenWrt packages without the SDK, for each ARCH (default: x86_64 aarch64_generic):
   dist/punch_<version>_<ARCH>.ipk     opkg (OpenWrt 24.10)
   dist/<ARCH>/punch-<version>.apk     apk v3 (OpenWrt 25.12 and later)
+and LuCI's Services -> Punch (architecture-independent, from openwrt/luci-app-punch):
+  dist/luci-app-punch_<version>_all.ipk
+  dist/<ARCH>/luci-app-punch-<version>.apk   (noarch, next to punch in each ARCH's folder)
 Any aarch64_* name works (aarch64_cortex-a53, aarch64_cortex-a72, ...): the payload is the same,
 only the Architecture field differs, e.g. --arch x86_64 --arch aarch64_generic --arch aarch64_cortex-a53.
 
@@ -158,6 +163,13 @@ async function main(argv: string[]): Promise<number> {
     })();
     return bundled;
   };
+  const luciTree = await readTreeDir(`${root}/openwrt/${LUCI_APP}/root`);
+  checkLuciTree(luciTree);
+  const luci = luciMeta(
+    await Deno.readTextFile(`${root}/openwrt/${LUCI_APP}/Makefile`),
+    info.version,
+    epoch,
+  );
   const cpus = new Map<Cpu, TreeEntry[]>();
   for (const arch of args.arches) {
     const cpu = cpuOf(arch);
@@ -205,7 +217,15 @@ async function main(argv: string[]): Promise<number> {
           mb(apk.installedSize)
         })`,
       );
+      const luciApk = await buildApk(luci, luciTree, deflateRawBest);
+      await Deno.writeFile(`${args.out}/${arch}/${luciApk.fileName}`, luciApk.bytes);
+      console.log(`${args.out}/${arch}/${luciApk.fileName}`);
     }
+  }
+  if (args.ipk && args.stage === undefined) {
+    const ipk = await buildIpk(luci, luciTree, deflateRawBest, { xfl: XFL_BEST });
+    await Deno.writeFile(`${args.out}/${ipk.fileName}`, ipk.bytes);
+    console.log(`${args.out}/${ipk.fileName}`);
   }
   return 0;
 }

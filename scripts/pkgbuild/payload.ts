@@ -85,6 +85,7 @@ export function bundleStamp(bundle: Uint8Array): string {
 
 /** Fields of openwrt/Makefile the stand-alone build reuses. */
 export interface MakefileInfo {
+  name: string;
   version: string;
   release: string;
   license: string;
@@ -94,6 +95,7 @@ export interface MakefileInfo {
   description: string;
   conffiles: string[];
   prerm: string | undefined;
+  postinst: string | undefined;
 }
 
 function defineBlock(text: string, name: string): string | undefined {
@@ -103,8 +105,8 @@ function defineBlock(text: string, name: string): string | undefined {
   return m?.[1]?.replace(/\$\$/g, "$");
 }
 
-/** Reads the values the feed Makefile declares (make's `$$` unescaped). */
-export function parseMakefile(text: string): MakefileInfo {
+/** Reads the values the feed Makefile of package `name` declares (make's `$$` unescaped). */
+export function parseMakefile(text: string, name = "punch"): MakefileInfo {
   const v = (k: string) => new RegExp(`^\\s*${k}:=(.*)$`, "m").exec(text)?.[1]?.trim();
   const need = (k: string) => {
     const x = v(k);
@@ -114,31 +116,39 @@ export function parseMakefile(text: string): MakefileInfo {
   const depends = need("DEPENDS").split(/\s+/).filter((d) => d.startsWith("+")).map((d) =>
     d.slice(1)
   );
+  const pkgName = need("PKG_NAME");
+  if (pkgName !== name) {
+    throw new Error(`Makefile PKG_NAME "${pkgName}" is not "${name}": read the right Makefile`);
+  }
   return {
+    name,
     version: need("PKG_VERSION"),
     release: need("PKG_RELEASE"),
     license: need("PKG_LICENSE"),
     maintainer: need("PKG_MAINTAINER"),
     depends,
     section: need("SECTION"),
-    description: (defineBlock(text, "Package/punch/description") ?? "").split("\n").map((l) =>
+    description: (defineBlock(text, `Package/${name}/description`) ?? "").split("\n").map((l) =>
       l.trim()
     ).filter(Boolean).join(" "),
-    conffiles: (defineBlock(text, "Package/punch/conffiles") ?? "").split("\n").map((l) => l.trim())
+    conffiles: (defineBlock(text, `Package/${name}/conffiles`) ?? "").split("\n").map((l) =>
+      l.trim()
+    )
       .filter(Boolean),
-    prerm: defineBlock(text, "Package/punch/prerm"),
+    prerm: defineBlock(text, `Package/${name}/prerm`),
+    postinst: defineBlock(text, `Package/${name}/postinst`),
   };
 }
 
 /** Package metadata for one OpenWrt architecture. */
 export function metaFor(info: MakefileInfo, arch: string, sourceDateEpoch: number): PackageMeta {
   const meta: PackageMeta = {
-    name: "punch",
+    name: info.name,
     version: `${info.version}-r${info.release}`,
     arch,
     depends: info.depends,
-    source: "feeds/punch/punch",
-    sourceName: "punch",
+    source: `feeds/punch/${info.name}`,
+    sourceName: info.name,
     license: info.license,
     section: info.section,
     maintainer: info.maintainer,
@@ -147,6 +157,7 @@ export function metaFor(info: MakefileInfo, arch: string, sourceDateEpoch: numbe
     conffiles: info.conffiles,
   };
   if (info.prerm !== undefined) meta.prerm = info.prerm;
+  if (info.postinst !== undefined) meta.postinst = info.postinst;
   return meta;
 }
 

@@ -74,6 +74,16 @@ export const CORE_COMMANDS: readonly Command[] = [
       return "peer removed";
     },
   },
+  {
+    words: ["web-link"],
+    usage: "web-link",
+    summary: "a link that opens the web UI signed in, once, within 30 s (no password asked)",
+    flags: {},
+    run: async (call) => {
+      const r = await call("web.ticket") as { url: string; expiresIn: number };
+      return `${r.url}\n(single use, valid ${r.expiresIn} s)`;
+    },
+  },
 ];
 
 /** Every subcommand, in help order. */

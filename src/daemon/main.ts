@@ -13,6 +13,9 @@ import { makeDispatch } from "./handlers.ts";
 import { NetcheckService } from "./netcheck_service.ts";
 import { netcheckHandler } from "./netcheck_handler.ts";
 import { WebServer } from "./web_server_deno.ts";
+import { webTicketHandler } from "./web_ticket.ts";
+import { dnsHostsPaths, DnsHostsService } from "./dns_hosts_service.ts";
+import { TicketStore } from "../../web/sso_tickets.ts";
 import { LanAssistService } from "./lan_assist_service.ts";
 import { PeeringService } from "./peering/mod.ts";
 import { killChildren, removeExecLeftovers } from "../platform/exec_deno.ts";
@@ -31,8 +34,10 @@ listen port on WAN and puts it in its own firewall zone with forwarding to and f
 the public endpoint and NAT type (STUN, re-checked on WAN changes); pairs with other routers
 (invites, signed peer cards pushed when the WAN address changes, control port 51821); keeps
 pinholes for LAN hosts that run WireGuard; serves the web UI on the LAN address (port 8451) and
-answers punchctl on a control socket (mode 0600, token in <socket>.token). On OpenWrt it also
-adds the ubus object "punch" (ubus -v list punch; ubus call punch status).
+answers punchctl on a control socket (mode 0600, token in <socket>.token); keeps peer names for
+dnsmasq (NAME.punch; /tmp/hosts/punch on OpenWrt, DIR/var/run/punch/hosts on linux; SIGHUP to
+dnsmasq on change). On OpenWrt it also adds the ubus object "punch" (ubus -v list punch; ubus
+call punch status).
 
 Options:
   --platform P   openwrt (default where /etc/openwrt_release exists) or linux
@@ -110,6 +115,7 @@ export async function punchdMain(argv: string[]): Promise<number> {
     console.error(`punchd: ${errorMessage(e)}`);
     return 2;
   }
+  const dnsPaths = dnsHostsPaths(platform.name, root);
   // A crash between writing a temporary file and renaming it leaves the file (it may hold a key).
   const leftovers = [
     ...(await Promise.all(
@@ -118,6 +124,7 @@ export async function punchdMain(argv: string[]): Promise<number> {
         `${root}/etc/punch`,
         socket.slice(0, socket.lastIndexOf("/")) || ".",
         `${root}/usr/share/nftables.d/ruleset-post`,
+        dnsPaths.file.slice(0, dnsPaths.file.lastIndexOf("/")),
       ].map(async (dir) => (await removeTempLeftovers(dir)).map((n) => `${dir}/${n}`)),
     )).flat(),
     ...(await removeExecLeftovers()),
@@ -153,13 +160,19 @@ export async function punchdMain(argv: string[]): Promise<number> {
   });
   lan.onHostsChanged = () => peering.lanHostsChanged();
   daemon.onPeerRemoved((key) => peering.forget(key));
+  // Single sign-on tickets from LuCI (ubus punch web_ticket): RAM only, 30 s, single use.
+  const tickets = new TicketStore({
+    now: Date.now,
+    random: (n) => crypto.getRandomValues(new Uint8Array(n)),
+  });
   const dispatch = makeDispatch(daemon, [
+    webTicketHandler(tickets, () => web.listen),
     netcheckHandler(netcheck),
     ...lan.handlers(),
     ...peering.handlers(),
   ]);
   const server = new ControlServer(socket, dispatch);
-  const web = new WebServer(daemon, dispatch);
+  const web = new WebServer(daemon, dispatch, tickets);
   try {
     if (platform.config instanceof FileConfigBackend) {
       const made = await platform.config.createIfMissing("punch", PUNCH_DEFAULT_FILE);
@@ -185,6 +198,9 @@ export async function punchdMain(argv: string[]): Promise<number> {
     ((await cardsList?.run(daemon, {})) as { name: string; self: boolean; seq: number }[] ?? [])
       .filter((c) => !c.self).map((c) => ({ name: c.name, cardReceived: c.seq > 0 }));
   await web.start();
+  // Peer names for the router's dnsmasq (NAME.punch), in RAM.
+  const dnsHosts = new DnsHostsService(daemon, dnsPaths, log);
+  await dnsHosts.start();
   let ubusObject: { stop(): void } | null = null;
   if (platform.name === "openwrt") {
     const { UbusService } = await import("./ubus_service.ts");
@@ -201,6 +217,7 @@ export async function punchdMain(argv: string[]): Promise<number> {
   running = false;
   heapGc?.stop();
   ubusObject?.stop();
+  await dnsHosts.stop();
   await server.close();
   await web.stop();
   lan.stop();

@@ -26,6 +26,11 @@ export interface UbusMethodSpec {
   access: "read" | "write";
   /** Reply key for results that are not a table (lists). */
   key?: string;
+  /**
+   * Pass the caller's login name as `user`: over HTTP, uhttpd adds the caller's rpcd session
+   * as `ubus_rpc_session` (replacing any the client sent), whose `username` is looked up.
+   */
+  sessionUser?: true;
 }
 
 /** ubus method name → spec. ubus calls are rare next to the work they start; no batching. */
@@ -70,6 +75,13 @@ export const UBUS_METHODS: Readonly<Record<string, UbusMethodSpec>> = {
     policy: { name: T.STRING, peerKey: T.STRING, address: T.STRING, allowedIps: T.STRING },
     access: "write",
   },
+  // signs the caller into the web UI (LuCI's "Open Punch"): write access only
+  web_ticket: {
+    control: "web.ticket",
+    policy: { ubus_rpc_session: T.STRING },
+    access: "write",
+    sessionUser: true,
+  },
 };
 
 /** Method names by access, for the rpcd ACL. */
@@ -91,9 +103,13 @@ export function replyTable(result: unknown, key = "result"): { [key: string]: Bl
   return { [key]: clean };
 }
 
-/** The ubus methods of `punch`, each running its control method through `dispatch`. */
+/**
+ * The ubus methods of `punch`, each running its control method through `dispatch`;
+ * `sessionUser` names the login of an rpcd session (null when unknown).
+ */
 export function punchUbusMethods(
   dispatch: (method: string, params: Record<string, unknown>) => Promise<unknown>,
+  sessionUser: (sid: string) => Promise<string | null> = () => Promise.resolve(null),
 ): UbusMethods {
   const out: UbusMethods = {};
   for (const [name, spec] of Object.entries(UBUS_METHODS)) {
@@ -101,7 +117,13 @@ export function punchUbusMethods(
       policy: spec.policy,
       handler: async (args: { [key: string]: BlobmsgJson }) => {
         try {
-          return replyTable(await dispatch(spec.control, args), spec.key);
+          let params: Record<string, unknown> = args;
+          if (spec.sessionUser) {
+            const { ubus_rpc_session: sid, ...rest } = args;
+            const user = typeof sid === "string" ? await sessionUser(sid) : null;
+            params = user === null ? rest : { ...rest, user };
+          }
+          return replyTable(await dispatch(spec.control, params), spec.key);
         } catch (e) {
           throw ubusStatusOf(e);
         }

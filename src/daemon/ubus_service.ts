@@ -32,7 +32,10 @@ export class UbusService {
   async start(): Promise<void> {
     try {
       this.ubus = await UbusClient.connect(this.socketPath, { timeoutMs: 30_000 });
-      this.obj = await this.ubus.serve(UBUS_OBJECT, punchUbusMethods(this.dispatch));
+      this.obj = await this.ubus.serve(
+        UBUS_OBJECT,
+        punchUbusMethods(this.dispatch, (sid) => this.sessionUser(sid)),
+      );
     } catch (e) {
       this.log(
         `Cannot add the ubus object "${UBUS_OBJECT}": ${
@@ -44,6 +47,14 @@ export class UbusService {
       return;
     }
     this.timer = setInterval(() => void this.poll(), this.pollMs);
+  }
+
+  /** The login name of an rpcd session (`session get`), null when rpcd does not know it. */
+  async sessionUser(sid: string): Promise<string | null> {
+    const r = await this.ubus?.call("session", "get", { ubus_rpc_session: sid, keys: ["username"] })
+      .catch(() => null);
+    const values = r?.values as Record<string, unknown> | undefined;
+    return typeof values?.username === "string" ? values.username : null;
   }
 
   /** Compare peer states and notify subscribers of changes (skipped while nobody listens). */

@@ -34,6 +34,7 @@ export {
 } from "./wireguard_schema.ts";
 export { type LanWan, netmaskToPrefix, readLanWan } from "./network_schema.ts";
 export {
+  DNS_DOMAIN_OFF,
   PUNCH_DEFAULTS,
   PUNCH_OPTIONS,
   PUNCH_SECTION,

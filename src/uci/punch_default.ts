@@ -30,6 +30,8 @@ ${PUNCH_DEFAULTS.stunServers.map((s) => `\tlist stun_server '${s}'`).join("\n")}
 	option web_port '${PUNCH_DEFAULTS.webPort}'
 	# Name peers see for this router (unset: the hostname)
 	#option name 'home'
+	# Peers resolve from the LAN as NAME.<dns_domain> through dnsmasq ('none' = off)
+	option dns_domain '${PUNCH_DEFAULTS.dnsDomain}'
 	# UDP port for invites and peer cards, admitted on the WAN
 	option control_port '${CONTROL_PORT}'
 	# A DNS name that resolves to this router, announced to peers as an endpoint

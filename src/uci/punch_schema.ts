@@ -11,6 +11,7 @@
  * 	option stun_port '0'
  * 	option web_port '8451'
  * 	option name 'home'
+ * 	option dns_domain 'punch'
  * ```
  */
 
@@ -35,6 +36,8 @@ export interface PunchConfig {
   webPort: number;
   /** Name this router shows to peers; `""` = use the system hostname. */
   name: string;
+  /** Domain under which peers resolve from the LAN (`NAME.punch`); `none` = off. */
+  dnsDomain: string;
 }
 
 /** Name of the section Punch reads and writes. */
@@ -55,7 +58,11 @@ export const PUNCH_DEFAULTS: Readonly<PunchConfig> = Object.freeze({
   stunPort: 0,
   webPort: 8451,
   name: "",
+  dnsDomain: "punch",
 });
+
+/** `dns_domain` value that turns the peer names in DNS off. */
+export const DNS_DOMAIN_OFF = "none";
 
 /** UCI option of each field (docs/config.md documents each; a test keeps them in step). */
 export const PUNCH_OPTIONS: Readonly<Record<keyof PunchConfig, string>> = {
@@ -66,6 +73,7 @@ export const PUNCH_OPTIONS: Readonly<Record<keyof PunchConfig, string>> = {
   stunPort: "stun_port",
   webPort: "web_port",
   name: "name",
+  dnsDomain: "dns_domain",
 };
 
 /** The `main` section, else the first `punch` section. */
@@ -99,6 +107,11 @@ function check(field: keyof PunchConfig, text: string): { ok: string } | { why: 
       } catch {
         return { why: "is not a STUN server like stun.example.org:3478" };
       }
+    case "dnsDomain":
+      return text === DNS_DOMAIN_OFF || (text.length <= 200 &&
+          /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/.test(text))
+        ? { ok: text }
+        : { why: `must be a DNS domain like "punch" or "home.arpa" (lowercase), or "none"` };
     case "name":
       // deno-lint-ignore no-control-regex
       return text.length <= 63 && !/[\x00-\x1f\x7f]/.test(text)
@@ -135,6 +148,7 @@ export function readPunchConfig(sections: readonly UciSection[]): PunchConfig {
   cfg.stunPort = num("stunPort");
   cfg.webPort = num("webPort");
   cfg.name = text("name") ?? cfg.name;
+  cfg.dnsDomain = text("dnsDomain") ?? cfg.dnsDomain;
   if (r.raw("stun_server") !== undefined) {
     cfg.stunServers = r.list("stun_server").map((v) => {
       const c = check("stunServers", v);

@@ -17,6 +17,11 @@ import { type Lab, startLab, waitFor } from "../ubus/helpers.ts";
 
 const ACL_FILE = new URL("../../openwrt/files/usr/share/rpcd/acl.d/punch.json", import.meta.url);
 const acl = () => JSON.parse(Deno.readTextFileSync(ACL_FILE));
+const LUCI_ACL_FILE = new URL(
+  "../../openwrt/luci-app-punch/root/usr/share/rpcd/acl.d/luci-app-punch.json",
+  import.meta.url,
+);
+const luciAcl = () => JSON.parse(Deno.readTextFileSync(LUCI_ACL_FILE));
 
 describe("method table", () => {
   test("every control method the socket offers is reachable; names are ubus-style", () => {
@@ -97,6 +102,8 @@ describe("UbusService on the ubusd double", () => {
         );
       case "netcheck":
         return Promise.resolve({ refreshed: params.refresh === true });
+      case "web.ticket":
+        return Promise.resolve({ ticket: "T", params });
       default:
         return Promise.reject(new Error(`Unknown method "${method}"`));
     }
@@ -105,10 +112,12 @@ describe("UbusService on the ubusd double", () => {
   beforeEach(async () => {
     peers = [{ name: "cabin", publicKey: "K1", state: "never" }];
     lab = await startLab({
-      acls: acl(),
+      acls: { ...acl(), ...luciAcl() },
       users: [
         { username: "viewer", password: "v", read: ["punch-ubus"] },
         { username: "admin", password: "a", write: ["punch-ubus"] },
+        { username: "luciview", password: "lv", read: ["luci-app-punch"] },
+        { username: "luciadmin", password: "la", write: ["luci-app-punch"] },
       ],
     });
     caller = await UbusClient.connect(lab.socketPath, { timeoutMs: 2000 });
@@ -157,6 +166,38 @@ describe("UbusService on the ubusd double", () => {
     expect(await access("viewer", "v", "peer_add")).toBe(false);
     expect(await access("admin", "a", "status")).toBe(true);
     expect(await access("admin", "a", "peer_add")).toBe(true);
+  });
+
+  test("web_ticket: write only, for LuCI's group as for punch-ubus; the caller's login is the user", async () => {
+    const login = async (user: string, pw: string) =>
+      String(
+        (await caller.call("session", "login", { username: user, password: pw })).ubus_rpc_session,
+      );
+    const access = async (sid: string, fn: string) =>
+      (await caller.call("session", "access", {
+        ubus_rpc_session: sid,
+        object: "punch",
+        function: fn,
+      })).access;
+    const luciView = await login("luciview", "lv");
+    expect(await access(luciView, "status")).toBe(true);
+    expect(await access(luciView, "web_ticket")).toBe(false);
+    expect(await access(luciView, "peer_add")).toBe(false);
+    const luciAdmin = await login("luciadmin", "la");
+    expect(await access(luciAdmin, "status")).toBe(true);
+    expect(await access(luciAdmin, "web_ticket")).toBe(true);
+    expect(await access(luciAdmin, "peer_add")).toBe(false);
+    expect(await access(await login("viewer", "v"), "web_ticket")).toBe(false);
+    expect(await access(await login("admin", "a"), "web_ticket")).toBe(true);
+    // as uhttpd calls it for LuCI: with the caller's session, whose username punchd looks up
+    expect(await caller.call("punch", "web_ticket", { ubus_rpc_session: luciAdmin })).toEqual({
+      ticket: "T",
+      params: { user: "luciadmin" },
+    });
+    // a shell's `ubus call punch web_ticket` (no session), or an unknown session: no user
+    expect(await caller.call("punch", "web_ticket")).toEqual({ ticket: "T", params: {} });
+    expect(await caller.call("punch", "web_ticket", { ubus_rpc_session: "0".repeat(32) }))
+      .toEqual({ ticket: "T", params: {} });
   });
 
   test("ubus subscribe punch gets peer.state notifications when a peer's state changes", async () => {

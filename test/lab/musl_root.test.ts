@@ -4,6 +4,7 @@
 // Needs root, chroot, busybox-static, musl, qemu-user-static. Packages are built into
 // test/tmp/musl_root/dist unless PUNCH_PKG_DIR names a directory built by scripts/build-packages.
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { LUCI_FILES } from "../../scripts/pkgbuild/luci.ts";
 import {
   binfmtAarch64,
   exists,
@@ -74,6 +75,10 @@ describe.skipIf(whyNot !== "")(`packages in a musl-only root ${whyNot}`, () => {
             ? `${dist}/punch_${PKG_VERSION}_${c.arch}.ipk`
             : `${dist}/${c.arch}/punch-${PKG_VERSION}.apk`;
           await (c.format === "ipk" ? unpackIpk(file, root, WORK) : unpackApk(file, root));
+          const luci = c.format === "ipk"
+            ? `${dist}/luci-app-punch_${PKG_VERSION}_all.ipk`
+            : `${dist}/${c.arch}/luci-app-punch-${PKG_VERSION}.apk`;
+          await (c.format === "ipk" ? unpackIpk(luci, root, WORK) : unpackApk(luci, root));
           if (c.cpu === "aarch64" && !binfmtAarch64) {
             console.warn(
               "musl_root: binfmt_misc has no qemu-aarch64 entry; running the wrappers' exec line through qemu-aarch64-static directly",
@@ -94,6 +99,25 @@ describe.skipIf(whyNot !== "")(`packages in a musl-only root ${whyNot}`, () => {
             expect(exists(`${root}${p}`), p).toBe(false);
           }
           expect(exists(`${root}/usr/bin/punchd`)).toBe(true);
+        });
+
+        test("luci-app-punch: menu, ACL and view where LuCI and rpcd look for them", async () => {
+          for (const f of LUCI_FILES) expect(exists(`${root}/${f}`), f).toBe(true);
+          const menu = JSON.parse(
+            await Deno.readTextFile(`${root}/usr/share/luci/menu.d/luci-app-punch.json`),
+          );
+          const entry = menu["admin/services/punch"];
+          expect(entry.action).toEqual({ type: "view", path: "punch/status" });
+          // LuCI loads a view named in the menu from /www/luci-static/resources/view/<path>.js
+          expect(exists(`${root}/www/luci-static/resources/view/${entry.action.path}.js`)).toBe(
+            true,
+          );
+          const acl = JSON.parse(
+            await Deno.readTextFile(`${root}/usr/share/rpcd/acl.d/luci-app-punch.json`),
+          );
+          expect(entry.depends.acl).toEqual(Object.keys(acl));
+          expect(acl["luci-app-punch"].read.ubus.punch).toContain("status");
+          expect(acl["luci-app-punch"].write.ubus.punch).toEqual(["web_ticket"]);
         });
 
         test("punchd --version", async () => {

@@ -157,6 +157,31 @@ describe.skipIf(!hasChromium)("web UI on the router's LAN side", () => {
     await page.close();
   });
 
+  test("punchctl web-link: a LAN browser opens it signed in, once", async () => {
+    const r = await lab.punchctl("a", ["web-link"]);
+    const url = r.stdout.split("\n")[0]!;
+    expect(url).toMatch(
+      new RegExp(`^http://${lab.lanAddress("a").replace(/\./g, "\\.")}:${WEB_PORT}/sso\\?ticket=`),
+    );
+    expect(r.stdout).toContain("single use, valid 30 s");
+    const first = await browser!.newContext();
+    const second = await browser!.newContext();
+    try {
+      const page = await first.newPage();
+      page.setDefaultTimeout(15_000);
+      await page.goto(url);
+      expect(new URL(page.url()).pathname).toBe("/");
+      expect(await page.textContent("body")).toContain("Sign out root");
+      const again = await second.newPage();
+      const res = await again.goto(url);
+      expect(res!.status()).toBe(403);
+      expect(await again.textContent(".flash.error")).toContain("already used or has expired");
+    } finally {
+      await first.close();
+      await second.close();
+    }
+  });
+
   test("the web UI is not reachable on the WAN address", async () => {
     const probe = `try { await fetch("http://${
       lab.wanAddress("a")

@@ -23,6 +23,7 @@ describe("readPunchConfig", () => {
       stunPort: 0,
       webPort: 8451,
       name: "",
+      dnsDomain: "punch",
     });
     expect(read("config lanhost 'nas'\n\toption ip '192.168.1.10'\n")).toEqual(PUNCH_DEFAULTS);
   });
@@ -35,7 +36,7 @@ describe("readPunchConfig", () => {
     const text =
       "config punch 'main'\n\toption interface 'wg_home'\n\toption listen_port '51000'\n" +
       "\toption tunnel_prefix '10.99.3.4/16'\n\tlist stun_server 'stun.example.org'\n\toption stun_port '3478'\n" +
-      "\toption web_port '0'\n\toption name 'Cabin router'\n";
+      "\toption web_port '0'\n\toption name 'Cabin router'\n\toption dns_domain 'home.arpa'\n";
     expect(read(text)).toEqual({
       interface: "wg_home",
       listenPort: 51000,
@@ -44,6 +45,7 @@ describe("readPunchConfig", () => {
       stunPort: 3478,
       webPort: 0,
       name: "Cabin router",
+      dnsDomain: "home.arpa",
     });
   });
 
@@ -57,6 +59,9 @@ describe("readPunchConfig", () => {
     ["option listen_port '0'", /listen_port "0" must be a whole number from 1 to 65535/],
     ["option stun_port '65536'", /stun_port "65536"/],
     ["option web_port 'http'", /web_port "http"/],
+    ["option dns_domain 'Punch'", /dns_domain "Punch" must be a DNS domain like "punch"/],
+    ["option dns_domain 'a..b'", /dns_domain "a\.\.b" must be a DNS domain/],
+    ["option dns_domain '-x'", /dns_domain "-x"/],
     ["option tunnel_prefix '10.77.0.0/31'", /tunnel_prefix "10.77.0.0\/31" is too small/],
     ["option tunnel_prefix 'ten'", /tunnel_prefix "ten" is not an IP prefix/],
     ["list stun_server 'bad host!'", /stun_server "bad host!" is not a STUN server/],
