@@ -1,0 +1,7 @@
+// Every fuzz target, in one table for the unit run and the long run.
+import type { FuzzTarget } from "./fuzz.ts";
+import { stunTargets } from "./stun_targets.ts";
+
+export const ALL_TARGETS: readonly FuzzTarget[] = [
+  ...stunTargets,
+];
