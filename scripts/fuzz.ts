@@ -54,6 +54,7 @@ async function main(args: string[]): Promise<number> {
       failed++;
       console.log(`FAIL ${line}`);
       console.log(fc.defaultReportMessage(r));
+      console.log(String(r.errorInstance));
     } else console.log(`ok   ${line}`);
   }
   const secs = ((performance.now() - start) / 1000).toFixed(1);

@@ -122,6 +122,9 @@ export function sameJson(a: unknown, b: unknown, what: string): void {
     JSON.stringify(v, (_k, x) => {
       if (x instanceof Uint8Array) return Array.from(x);
       if (typeof x === "bigint") return `${x}n`;
+      if (x !== null && typeof x === "object" && !Array.isArray(x)) {
+        return Object.fromEntries(Object.entries(x).sort(([a], [b]) => a < b ? -1 : 1));
+      }
       return x;
     });
   const ja = j(a), jb = j(b);

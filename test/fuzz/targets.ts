@@ -1,7 +1,9 @@
 // Every fuzz target, in one table for the unit run and the long run.
 import type { FuzzTarget } from "./fuzz.ts";
+import { peerTargets } from "./peer_targets.ts";
 import { stunTargets } from "./stun_targets.ts";
 
 export const ALL_TARGETS: readonly FuzzTarget[] = [
   ...stunTargets,
+  ...peerTargets,
 ];
