@@ -53,8 +53,9 @@ async function main(args: string[]): Promise<number> {
     if (r.failed) {
       failed++;
       console.log(`FAIL ${line}`);
-      console.log(fc.defaultReportMessage(r));
-      console.log(String(r.errorInstance));
+      const clip = (m: string) => m.length > 3000 ? `${m.slice(0, 3000)}… (clipped)` : m;
+      console.log(clip(fc.defaultReportMessage(r)));
+      console.log(clip(String(r.errorInstance)));
     } else console.log(`ok   ${line}`);
   }
   const secs = ((performance.now() - start) / 1000).toFixed(1);
