@@ -3,9 +3,11 @@ import type { FuzzTarget } from "./fuzz.ts";
 import { peerTargets } from "./peer_targets.ts";
 import { stunTargets } from "./stun_targets.ts";
 import { textTargets } from "./text_targets.ts";
+import { ubusTargets } from "./ubus_targets.ts";
 
 export const ALL_TARGETS: readonly FuzzTarget[] = [
   ...stunTargets,
   ...peerTargets,
   ...textTargets,
+  ...ubusTargets,
 ];
