@@ -1,6 +1,7 @@
 // Every fuzz target, in one table for the unit run and the long run.
 import type { FuzzTarget } from "./fuzz.ts";
 import { peerTargets } from "./peer_targets.ts";
+import { pkgTargets } from "./pkg_targets.ts";
 import { stunTargets } from "./stun_targets.ts";
 import { textTargets } from "./text_targets.ts";
 import { ubusTargets } from "./ubus_targets.ts";
@@ -10,4 +11,5 @@ export const ALL_TARGETS: readonly FuzzTarget[] = [
   ...peerTargets,
   ...textTargets,
   ...ubusTargets,
+  ...pkgTargets,
 ];
