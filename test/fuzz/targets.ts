@@ -1,5 +1,6 @@
 // Every fuzz target, in one table for the unit run and the long run.
 import type { FuzzTarget } from "./fuzz.ts";
+import { miscTargets } from "./misc_targets.ts";
 import { peerTargets } from "./peer_targets.ts";
 import { pkgTargets } from "./pkg_targets.ts";
 import { stunTargets } from "./stun_targets.ts";
@@ -12,4 +13,5 @@ export const ALL_TARGETS: readonly FuzzTarget[] = [
   ...textTargets,
   ...ubusTargets,
   ...pkgTargets,
+  ...miscTargets,
 ];
