@@ -6,6 +6,7 @@ import { pkgTargets } from "./pkg_targets.ts";
 import { stunTargets } from "./stun_targets.ts";
 import { textTargets } from "./text_targets.ts";
 import { ubusTargets } from "./ubus_targets.ts";
+import { webTargets } from "./web_targets.ts";
 
 export const ALL_TARGETS: readonly FuzzTarget[] = [
   ...stunTargets,
@@ -14,4 +15,5 @@ export const ALL_TARGETS: readonly FuzzTarget[] = [
   ...ubusTargets,
   ...pkgTargets,
   ...miscTargets,
+  ...webTargets,
 ];
