@@ -17,7 +17,7 @@ export interface FuzzTarget {
 
 /** Seed and runs of the unit run: fixed, so a failure reproduces; small, so CI stays fast. */
 export const CI_SEED = 13;
-export const CI_RUNS = 60;
+export const CI_RUNS = 100;
 
 /** Runs for a target given the base number of runs. */
 export function runsFor(t: FuzzTarget, base: number): number {

@@ -1,5 +1,6 @@
 // Every fuzz target, in one table for the unit run and the long run.
 import type { FuzzTarget } from "./fuzz.ts";
+import { lengthTargets } from "./length_targets.ts";
 import { miscTargets } from "./misc_targets.ts";
 import { peerTargets } from "./peer_targets.ts";
 import { pkgTargets } from "./pkg_targets.ts";
@@ -16,4 +17,5 @@ export const ALL_TARGETS: readonly FuzzTarget[] = [
   ...pkgTargets,
   ...miscTargets,
   ...webTargets,
+  ...lengthTargets,
 ];
