@@ -4,6 +4,7 @@ import { toBase64, toBase64Url } from "../../src/lib/base64.ts";
 import { utf8 } from "../../src/lib/bytes.ts";
 import { bytesToIpv6, formatEndpoint } from "../../src/lib/net.ts";
 import { decodeCardBundle, encodeCardBundle } from "../../src/peer/card_bundle.ts";
+import { CardStore } from "../../src/peer/card_store.ts";
 import { InviteStore } from "../../src/peer/invite_store.ts";
 import {
   decodeInvite,
@@ -244,6 +245,27 @@ export const peerTargets: FuzzTarget[] = [
         const o = outcome(verifyCard, bad, { truncated: true, malformed: true });
         check(o !== "value", "an altered card passed its signature check");
       }),
+  },
+  {
+    parser: "card",
+    name: "card store offers (peer exchange): never throw; altered cards are invalid",
+    cost: 4,
+    property: () =>
+      fc.property(
+        fc.oneof(bytes(400), withPrefix(Uint8Array.of(0x50, 0x43, 0x01), 400)),
+        mutations,
+        (junk, ms) => {
+          const store = new CardStore(B.sign, B.wg);
+          store.pin(A.sign, NOW);
+          check(store.offer(junk, NOW).status === "invalid", "junk was not invalid");
+          const bad = mutate(A.signed.bytes, ms);
+          const r = store.offer(bad, NOW);
+          if (differ(bad, A.signed.bytes)) {
+            check(r.status === "invalid", `an altered card was "${r.status}"`);
+          }
+          check(store.offer(A.signed, NOW).status !== "invalid", "the real card was invalid");
+        },
+      ),
   },
   {
     parser: "bundle",
