@@ -61,7 +61,14 @@ function clientOf(c: Context): string {
 async function formOf(c: Context): Promise<Record<string, string>> {
   const type = c.req.header("content-type") ?? "";
   if (!/^(application\/x-www-form-urlencoded|multipart\/form-data)/i.test(type)) return {};
-  const body = await c.req.parseBody();
+  let body: Record<string, unknown>;
+  try {
+    body = await c.req.parseBody();
+  } catch {
+    // a body that does not parse (multipart without a boundary, ...) carries no fields; the
+    // CSRF check then refuses the post as it would any other form without its token
+    return {};
+  }
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(body)) {
     if (typeof v === "string") out[k] = v.slice(0, MAX_FIELD);

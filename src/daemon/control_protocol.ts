@@ -59,7 +59,10 @@ export class LineSplitter {
     this.buf += this.dec.decode(chunk, { stream: true });
     const parts = this.buf.split("\n");
     this.buf = parts.pop() ?? "";
-    if (this.buf.length > MAX_LINE_BYTES) throw new RangeError("Request line too long");
+    // a whole line can arrive in one chunk, so complete lines are measured too
+    if (this.buf.length > MAX_LINE_BYTES || parts.some((l) => l.length > MAX_LINE_BYTES)) {
+      throw new RangeError("Request line too long");
+    }
     return parts.filter((l) => l.trim().length > 0);
   }
 }

@@ -12,7 +12,7 @@ import {
   readAdbContainer,
 } from "./adb.ts";
 import { PACKAGE_ID_LEN, PI, PKG, SCRIPT_SLOTS } from "./apk.ts";
-import type { InflateRaw } from "./gzip.ts";
+import { inflateOrFail, type InflateRaw } from "./gzip.ts";
 
 /** A file of a read package. */
 export interface ApkFile {
@@ -69,7 +69,9 @@ const INFO_INTS: [string, number][] = [
 export async function apkContainer(file: Uint8Array, inflate: InflateRaw): Promise<Uint8Array> {
   if (file.length < 4) throw new RangeError(`Truncated apk: ${file.length} bytes`);
   if (ADB_MAGIC.every((b, i) => file[i] === b)) return file;
-  if (ADB_DEFLATE_MAGIC.every((b, i) => file[i] === b)) return await inflate(file.subarray(4));
+  if (ADB_DEFLATE_MAGIC.every((b, i) => file[i] === b)) {
+    return await inflateOrFail(inflate, file.subarray(4), "apk");
+  }
   throw new ParseError(
     'Cannot read apk: it starts with neither "ADB." nor "ADBd" (an APKv2 or other file?)',
   );

@@ -81,10 +81,25 @@ export function gzipUnwrap(gz: Uint8Array): { body: Uint8Array; crc: number; siz
   };
 }
 
+/** Inflate, turning the runtime's error for a damaged stream into a `ParseError`. */
+export async function inflateOrFail(
+  inflate: InflateRaw,
+  body: Uint8Array,
+  what: string,
+): Promise<Uint8Array> {
+  try {
+    return await inflate(body);
+  } catch (e) {
+    throw new ParseError(
+      `Cannot read ${what}: the compressed data is damaged (${(e as Error).message})`,
+    );
+  }
+}
+
 /** Decompresses a single-member gzip file and checks its CRC-32 and length. */
 export async function gunzip(gz: Uint8Array, inflate: InflateRaw): Promise<Uint8Array> {
   const { body, crc, size } = gzipUnwrap(gz);
-  const data = await inflate(body);
+  const data = await inflateOrFail(inflate, body, "gzip");
   if (crc32(data) !== crc || (data.length >>> 0) !== size) {
     throw new ParseError(`Cannot read gzip: CRC or length mismatch (${data.length} bytes)`);
   }

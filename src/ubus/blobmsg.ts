@@ -173,8 +173,17 @@ const EXACT_LEN: Partial<Record<number, number>> = {
   [BlobmsgType.DOUBLE]: 8,
 };
 
+/**
+ * Deepest nesting of arrays and tables decoded (json-c, which `ubus call` parses with, stops at
+ * 32); deeper input is malformed rather than a stack overflow.
+ */
+export const MAX_BLOBMSG_DEPTH = 64;
+
 /** Decode back-to-back blobmsg attributes; `named` demands non-empty names (tables). */
-export function decodeFields(bytes: Uint8Array, named = false): BlobmsgField[] {
+export function decodeFields(bytes: Uint8Array, named = false, depth = 0): BlobmsgField[] {
+  if (depth > MAX_BLOBMSG_DEPTH) {
+    throw new ParseError(`Malformed blobmsg: nested deeper than ${MAX_BLOBMSG_DEPTH} levels`);
+  }
   return parseBlobAttrs(bytes).map((a) => {
     if (!a.extended) {
       throw new ParseError(`Malformed blobmsg: attribute id "${a.id}" lacks the extended bit`);
@@ -193,11 +202,16 @@ export function decodeFields(bytes: Uint8Array, named = false): BlobmsgField[] {
       throw new ParseError("Malformed blobmsg: table member without a name");
     }
     const name = utf8.decode(p.subarray(2, 2 + nameLen));
-    return { name, ...decodePayload(a.id as BlobmsgType, p.subarray(hdrLen), name) };
+    return { name, ...decodePayload(a.id as BlobmsgType, p.subarray(hdrLen), name, depth) };
   });
 }
 
-function decodePayload(type: BlobmsgType, d: Uint8Array, name: string): Omit<BlobmsgField, "name"> {
+function decodePayload(
+  type: BlobmsgType,
+  d: Uint8Array,
+  name: string,
+  depth: number,
+): Omit<BlobmsgField, "name"> {
   const exact = EXACT_LEN[type];
   if (exact !== undefined && d.length !== exact) {
     throw new ParseError(
@@ -209,9 +223,9 @@ function decodePayload(type: BlobmsgType, d: Uint8Array, name: string): Omit<Blo
     case BlobmsgType.UNSPEC:
       return { type, value: null };
     case BlobmsgType.ARRAY:
-      return { type, value: decodeFields(d, false) };
+      return { type, value: decodeFields(d, false, depth + 1) };
     case BlobmsgType.TABLE:
-      return { type, value: decodeFields(d, false) };
+      return { type, value: decodeFields(d, false, depth + 1) };
     case BlobmsgType.STRING:
       if (d.length < 1 || d[d.length - 1] !== 0) {
         throw new ParseError(`Malformed blobmsg: string "${name}" is not NUL-terminated`);

@@ -17,7 +17,11 @@ export interface RpcdSection {
 export function sectionsFromRpcd(reply: { values?: unknown }): UciSection[] {
   const values = reply.values;
   if (typeof values !== "object" || values === null) return [];
-  const list = Object.entries(values as Record<string, RpcdSection>).map(([key, s]) => {
+  // a value that is not an object is no section (rpcd never sends one; skip it, do not crash)
+  const entries = Object.entries(values as Record<string, RpcdSection>).filter(([, s]) =>
+    typeof s === "object" && s !== null && !Array.isArray(s)
+  );
+  const list = entries.map(([key, s]) => {
     const options: Record<string, UciValue> = {};
     for (const [k, v] of Object.entries(s)) {
       if (k.startsWith(".")) continue;

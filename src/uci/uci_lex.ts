@@ -193,7 +193,7 @@ export class UciLexer {
       if (word.trim() === "") {
         uciFail(line, `a line must not end with ";"; remove it or add a statement after it`);
       }
-      const keyword = KEYWORDS[word];
+      const keyword = Object.hasOwn(KEYWORDS, word) ? KEYWORDS[word] : undefined;
       if (keyword === undefined) {
         uciFail(line, `unknown statement "${word}"; expected package, config, option or list`);
       }

@@ -30,6 +30,12 @@ describe("control protocol", () => {
     expect(s.push(enc.encode(':1}\n{"b":2}\n\n'))).toEqual(['{"a":1}', '{"b":2}']);
     expect(() => s.push(new Uint8Array(MAX_LINE_BYTES + 1).fill(65))).toThrow(RangeError);
   });
+  test("refuses a long line that arrives whole with its newline (found by fuzzing)", () => {
+    const s = new LineSplitter();
+    const line = new Uint8Array(MAX_LINE_BYTES + 2).fill(65);
+    line[line.length - 1] = 10;
+    expect(() => s.push(line)).toThrow(RangeError);
+  });
   test("token comparison", () => {
     expect(sameToken("abc", "abc")).toBe(true);
     expect(sameToken("abc", "abd")).toBe(false);

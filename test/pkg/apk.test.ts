@@ -39,6 +39,11 @@ describe("ADB values", () => {
 });
 
 describe("buildApk", () => {
+  test("a damaged ADBd stream is a ParseError (found by fuzzing)", async () => {
+    const bad = Uint8Array.from([0x41, 0x44, 0x42, 0x64, 0xff, 0xff, 0xff, 0xff]);
+    await expect(readApk(bad, inflateRaw)).rejects.toThrow(ParseError);
+  });
+
   test("is byte-exact against the stored vectors (ADB. and ADBd with stored deflate)", async () => {
     const plain = await buildApk(sampleMeta, sampleTree, stored, { compress: false });
     const packed = await buildApk(sampleMeta, sampleTree, stored);

@@ -6,6 +6,14 @@ import { crc32, deflateStored, gunzip, gzip, gzipUnwrap } from "../../src/pkg/gz
 import { vector } from "./sample.ts";
 
 describe("gzip", () => {
+  test("damaged deflate data is a ParseError, not the runtime's TypeError (found by fuzzing)", async () => {
+    const gz = new Uint8Array(40);
+    gz.set([0x1f, 0x8b, 8, 0]);
+    gz.fill(0xff, 10, 30);
+    await expect(gunzip(gz, inflateRaw)).rejects.toThrow(ParseError);
+    await expect(gunzip(gz, inflateRaw)).rejects.toThrow(/compressed data is damaged/);
+  });
+
   test("crc32 check value", () => {
     expect(crc32(utf8.encode("123456789"))).toBe(0xcbf43926);
   });

@@ -136,6 +136,24 @@ describe("ubus message vectors", () => {
 describe("blobmsg", () => {
   const allTypes = fromHex(file.blobmsg[0]!.hex);
 
+  test("deep nesting is malformed, not a stack overflow (found by fuzzing)", () => {
+    // 10000 arrays inside each other: 8 bytes each (header, empty name), 80 KB in all
+    let inner = new Uint8Array(0);
+    for (let i = 0; i < 10_000; i++) {
+      const b = new Uint8Array(8 + inner.length);
+      new DataView(b.buffer).setUint32(
+        0,
+        (0x80000000 | (BlobmsgType.ARRAY << 24) | b.length) >>> 0,
+      );
+      b.set(inner, 8);
+      inner = b;
+    }
+    expect(() => decodeFields(inner)).toThrow(ParseError);
+    expect(() => decodeFields(inner)).toThrow(/nested deeper than 64 levels/);
+    const ok = encodeTable({ a: JSON.parse("[".repeat(60) + "]".repeat(60)) });
+    expect(() => decodeTable(ok)).not.toThrow();
+  });
+
   test("every type, byte-exact", () => {
     const enc = encodeTable({
       n: null,

@@ -99,6 +99,9 @@ describe("bad input throws ParseError with the line", () => {
     ["config 'a b'\n", 1, /invalid section type "a b"/],
     ["# hi\nfrobnicate x\n", 2, /unknown statement "frobnicate"/],
     ["config t\n\toptions a b\n", 2, /unknown statement "options"/],
+    // found by fuzzing: names of Object.prototype were taken for keywords (TypeError)
+    ["valueOf", 1, /unknown statement "valueOf"/],
+    ["config t\n__proto__ x\n", 2, /unknown statement "__proto__"/],
     ["config t\n\toption a 'b';\n", 2, /must not end with ";"/],
     ["config t 'n'\n\toption a 'b' ; \n", 2, /must not end with ";"/],
     ["config 't'; option a b\n", 1, /too many arguments after "config"/],

@@ -114,6 +114,25 @@ describe("login and sessions", () => {
     expect((await client.get("/")).status).toBe(303);
   });
 
+  test("a body that does not parse is a refused form, not an internal error (found by fuzzing)", async () => {
+    const errors: unknown[] = [];
+    const client = new Client(createApp(fakeDeps(), { onError: (e) => errors.push(e) }));
+    await client.login();
+    for (const path of ["/peers/add", "/login"]) {
+      const r = await client.app.request(path, {
+        method: "POST",
+        headers: {
+          "content-type": "multipart/form-data",
+          origin: client.origin,
+          cookie: [...client.cookies].map(([k, v]) => `${k}=${v}`).join("; "),
+        },
+        body: "",
+      });
+      expect(r.status, path).toBe(403);
+    }
+    expect(errors).toEqual([]);
+  });
+
   test("every POST needs the session's CSRF token and a same-site Origin", async () => {
     const { client, fc } = setup();
     await client.login();
