@@ -12,6 +12,7 @@ import { netcheckHandler } from "./netcheck_handler.ts";
 import { WebServer } from "./web_server_deno.ts";
 import { LanAssistService } from "./lan_assist_service.ts";
 import { PeeringService } from "./peering/mod.ts";
+import { RelayService } from "./relay_service.ts";
 
 export const PUNCHD_HELP = `punchd ${VERSION} — Punch daemon: direct WireGuard between homes
 
@@ -111,6 +112,8 @@ export async function punchdMain(argv: string[]): Promise<number> {
   await netcheck.start();
   await lan.start();
   await peering.start();
+  const relay = new RelayService(daemon, peering, netcheck);
+  relay.start();
   await web.start();
   const heapGc = startHeapGc();
   log(`ready on ${socket} (platform ${platform.name})`);
@@ -124,6 +127,7 @@ export async function punchdMain(argv: string[]): Promise<number> {
   await server.close();
   await web.stop();
   lan.stop();
+  await relay.stop();
   await peering.stop();
   await netcheck.stop();
   await daemon.stop();

@@ -40,5 +40,6 @@ export {
   type PunchConfig,
   punchConfigChanges,
   readPunchConfig,
+  readRelayOption,
   STUN_DEFAULT_PORT,
 } from "./punch_schema.ts";

@@ -1,0 +1,454 @@
+import { errorMessage } from "../lib/errors.ts";
+import { ipFamily, isPrivateV4, parseEndpoint } from "../lib/net.ts";
+import { inboundFrom } from "../nat/inbound.ts";
+import {
+  decodeRelayMessage,
+  encodeRelayMessage,
+  type RefuseReason,
+  type RelayMessage,
+} from "../peer/relay_messages.ts";
+import { readRelayOption } from "../uci/mod.ts";
+import { type Allocation, RelayAllocator } from "../wg/relay_alloc.ts";
+import { ASK_AGAIN_MS, relayDead, wantsRelay } from "../wg/relay_decide.ts";
+import {
+  parseRelayCounters,
+  RELAY_TABLE,
+  relayFirewall,
+  relayTableScript,
+} from "../wg/relay_rules.ts";
+import type { Daemon } from "./daemon.ts";
+import type { NetcheckService } from "./netcheck_service.ts";
+import type { Datagram } from "./peering/control_port_deno.ts";
+import type { PeeringService } from "./peering/peering_service.ts";
+import { bestEndpoint } from "./peering/card_content.ts";
+import { interfacePublicKey } from "./status.ts";
+import type { Timer } from "../lib/timer.ts";
+
+/** How often peers are checked for a relay, and the relay's counters read. */
+export const RELAY_TICK_MS = 1_000;
+/** A relay that does not answer within this is skipped for the next member. */
+export const ANSWER_MS = 2_000;
+/** Userspace forwards the first packets (the handshake) this long, then the kernel takes over. */
+export const USERSPACE_MS = 1_000;
+
+interface Member {
+  key: string;
+  name: string;
+  tunnel: string;
+  controlPort: number;
+}
+
+interface Pending {
+  peer: string;
+  relays: Member[];
+  timer: Timer | undefined;
+}
+
+/**
+ * The relay through a member router (issue 11), both roles:
+ * - as a peer: a peer without a handshake `RELAY_AFTER_MS` after it got an endpoint is relayed
+ *   (only the tie winner asks; directly paired members are asked in order through the tunnel);
+ *   the granted endpoint becomes a runtime override in the daemon (RAM, never UCI);
+ * - as the relay: allocations (authenticated by the tunnel address they come from, bounded),
+ *   each side learned from its first packet on a Deno socket, the first packets forwarded from
+ *   userspace, then nft DNAT+SNAT rules in the kernel; counters for idle expiry and the status.
+ */
+export class RelayService {
+  readonly alloc = new RelayAllocator();
+  private sockets = new Map<number, Deno.DatagramConn>();
+  private pending = new Map<number, Pending>();
+  private endpointSince = new Map<string, number>();
+  private askedAt = new Map<string, number>();
+  private nextId = 1;
+  private timer: Timer | undefined;
+  private applyQueue: Promise<void> = Promise.resolve();
+  private unlisten: (() => void) | undefined;
+  problem: string | undefined;
+
+  constructor(
+    private readonly d: Daemon,
+    private readonly peering: PeeringService,
+    private readonly netcheck: NetcheckService,
+  ) {}
+
+  start(): void {
+    this.unlisten = this.peering.listen((m) => this.onDatagram(m));
+    this.timer = setInterval(
+      () => void this.tick().catch((e) => this.d.log(errorMessage(e))),
+      RELAY_TICK_MS,
+    );
+    this.d.addStatus("relay", () => this.status());
+    this.d.addWarnings(() => (this.problem ? [this.problem] : []));
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    this.unlisten?.();
+    for (const p of this.pending.values()) clearTimeout(p.timer);
+    for (const s of this.sockets.values()) s.close();
+    this.sockets.clear();
+    await this.applyQueue;
+    if (this.alloc.list().some((x) => x.kernel)) {
+      await this.exec(["nft", "delete", "table", ...RELAY_TABLE.split(" ")]);
+    }
+    await this.d.platform.firewall.allowRelay([], []).catch(() => {});
+  }
+
+  private exec(argv: string[], stdin?: string) {
+    return this.d.platform.system.exec(argv, stdin);
+  }
+
+  // ---- members ----------------------------------------------------------------------------
+
+  /** Directly paired members with a tunnel address, in pairing order. */
+  private members(): Member[] {
+    const cards = this.peering.cards?.list() ?? [];
+    return (this.peering.state?.paired ?? []).flatMap((p) => {
+      const card = cards.find((c) => c.card.wgPublicKey === p.wgPublicKey)?.card;
+      const tunnel = (card?.tunnelAddresses ?? p.tunnel ?? [])[0]?.split("/")[0];
+      if (tunnel === undefined) return [];
+      return [{
+        key: p.wgPublicKey,
+        name: card?.name ?? p.name,
+        tunnel,
+        controlPort: p.controlPort ?? this.peering.controlPort,
+      }];
+    });
+  }
+
+  /** The member (paired, or known by its card) whose tunnel address is `host`. */
+  private memberAt(host: string): Member | undefined {
+    const known = this.members().find((m) => m.tunnel === host);
+    if (known) return known;
+    const c = (this.peering.cards?.list() ?? []).find((x) =>
+      x.card.tunnelAddresses.some((t) => t.split("/")[0] === host)
+    )?.card;
+    return c
+      ? { key: c.wgPublicKey, name: c.name, tunnel: host, controlPort: this.peering.controlPort }
+      : undefined;
+  }
+
+  private send(to: { tunnel: string; controlPort: number }, m: RelayMessage): void {
+    void this.peering.send(to.tunnel, to.controlPort, encodeRelayMessage(m));
+  }
+
+  // ---- datagrams --------------------------------------------------------------------------
+
+  private onDatagram(m: Datagram): boolean {
+    let msg: RelayMessage | null;
+    try {
+      msg = decodeRelayMessage(m.bytes);
+    } catch (e) {
+      this.d.log(`relay message from ${m.host}: ${errorMessage(e)}`);
+      return true;
+    }
+    if (msg === null) return false;
+    const from = this.memberAt(m.host);
+    if (!from) return true; // not through a member's tunnel: not authenticated
+    const peer = { tunnel: m.host, controlPort: m.port };
+    if (msg.kind === "allocate") {
+      void this.onAllocate(msg, from, peer).catch((e) => this.d.log(errorMessage(e)));
+    } else if (msg.kind === "grant") {
+      void this.onGrant(msg, from).catch((e) => this.d.log(errorMessage(e)));
+    } else this.onRefuse(msg, from);
+    return true;
+  }
+
+  // ---- relay role -------------------------------------------------------------------------
+
+  /** Our public IPv4 address for relaying, or why we cannot relay. */
+  private async relayAddress(): Promise<string | RefuseReason> {
+    try {
+      if (!readRelayOption(await this.d.platform.config.load("punch"))) return "disabled";
+    } catch (e) {
+      this.problem = errorMessage(e);
+      return "disabled";
+    }
+    const wan = await this.d.platform.system.wan();
+    if (inboundFrom(wan.address, this.netcheck.report) !== "reachable") return "not-reachable";
+    const ep = bestEndpoint(this.peering.own?.card.endpoints ?? []);
+    if (ep && ipFamily(ep.host) === 4 && !isPrivateV4(ep.host)) return ep.host;
+    return wan.address !== undefined && !isPrivateV4(wan.address) ? wan.address : "not-reachable";
+  }
+
+  private async onAllocate(
+    msg: Extract<RelayMessage, { kind: "allocate" }>,
+    from: Member,
+    reply: { tunnel: string; controlPort: number },
+  ): Promise<void> {
+    const refuse = (reason: RefuseReason) => {
+      this.d.log(`relay: refused "${from.name}" for ${msg.other.slice(0, 8)}…: ${reason}`);
+      this.send(reply, { kind: "refuse", id: msg.id, peer: msg.other, reason });
+    };
+    if (msg.requester !== from.key) return refuse("not-member");
+    const other = this.members().find((x) => x.key === msg.other);
+    if (!other) return refuse("not-member");
+    const addr = await this.relayAddress();
+    if (addr === "disabled" || addr === "not-reachable" || addr === "not-member") {
+      return refuse(addr as RefuseReason);
+    }
+    const now = this.d.now();
+    const old = this.alloc.find(from.key, other.key);
+    const r = this.alloc.allocate(from.key, other.key, now);
+    if (!r.ok) return refuse("limit");
+    if (old) await this.release([old]);
+    const x = r.alloc;
+    try {
+      for (const port of [x.a.port, x.b.port]) this.listen(port);
+    } catch (e) {
+      this.d.log(`relay: cannot open port: ${errorMessage(e)}`);
+      await this.release(this.alloc.dropMember(from.key).filter((y) => y.id === x.id));
+      return refuse("limit");
+    }
+    await this.applyFirewall();
+    this.send(reply, {
+      kind: "grant",
+      id: msg.id,
+      peer: other.key,
+      endpoint: `${addr}:${x.a.port}`,
+    });
+    this.send(other, {
+      kind: "grant",
+      id: msg.id,
+      peer: from.key,
+      endpoint: `${addr}:${x.b.port}`,
+    });
+    this.d.log(
+      `relay: "${from.name}" ↔ "${other.name}" on ports ${x.a.port}/${x.b.port} (allocation ${x.id})`,
+    );
+  }
+
+  /** A learning socket on `port`: each side's first packet tells its address. */
+  private listen(port: number): void {
+    const conn = Deno.listenDatagram({ transport: "udp", hostname: "0.0.0.0", port });
+    this.sockets.set(port, conn);
+    void (async () => {
+      try {
+        for (let i = 0; i < 10_000; i++) {
+          const [bytes, addr] = await conn.receive(new Uint8Array(2048));
+          if (addr.transport !== "udp") continue;
+          const r = this.alloc.learn(port, { host: addr.hostname, port: addr.port }, this.d.now());
+          if (!r) continue;
+          if (r.forwardTo) {
+            await this.sockets.get(r.via)?.send(bytes, {
+              transport: "udp",
+              ...r.forwardTo,
+              hostname: r.forwardTo.host,
+            })
+              .catch(() => 0);
+            if (!r.alloc.kernel && !this.switching.has(r.alloc.id)) {
+              this.switching.add(r.alloc.id);
+              setTimeout(() => void this.toKernel(r.alloc), USERSPACE_MS);
+            }
+          }
+        }
+      } catch { /* closed */ }
+    })();
+  }
+
+  private switching = new Set<number>();
+
+  /** Both sides known and the handshake through: the kernel forwards from now on. */
+  private async toKernel(x: Allocation): Promise<void> {
+    this.switching.delete(x.id);
+    if (!this.alloc.list().includes(x)) return;
+    x.kernel = true;
+    for (const p of [x.a.port, x.b.port]) {
+      this.sockets.get(p)?.close();
+      this.sockets.delete(p);
+    }
+    await this.applyKernel();
+    // Entries made while userspace answered would deliver the next packets to a closed socket.
+    for (const p of [x.a.port, x.b.port]) {
+      await this.exec(["conntrack", "-D", "-p", "udp", "--orig-port-dst", String(p)]);
+      await this.exec(["conntrack", "-D", "-p", "udp", "--orig-port-src", String(p)]);
+    }
+    this.d.log(
+      `relay: allocation ${x.id} forwarded by the kernel (${x.a.learned!.host}:${
+        x.a.learned!.port
+      } ↔ ${x.b.learned!.host}:${x.b.learned!.port})`,
+    );
+  }
+
+  private applyKernel(): Promise<void> {
+    this.applyQueue = this.applyQueue.then(async () => {
+      await this.readCounters();
+      this.alloc.rebase();
+      const addr = await this.relayAddress();
+      const kernel = this.alloc.list().filter((y) => y.kernel);
+      if (kernel.length === 0) {
+        await this.exec(["nft", "delete", "table", ...RELAY_TABLE.split(" ")]);
+      } else if (addr.includes(".")) {
+        const r = await this.exec(["nft", "-f", "-"], relayTableScript(addr, kernel));
+        this.problem = r.code === 0
+          ? undefined
+          : `Cannot install the relay rules (table ${RELAY_TABLE}): ${
+            r.stderr.trim().split("\n")[0]
+          }`;
+        if (this.problem) this.d.log(this.problem);
+      }
+      await this.applyFirewall();
+    }).catch((e) => this.d.log(`relay: ${errorMessage(e)}`));
+    return this.applyQueue;
+  }
+
+  private async applyFirewall(): Promise<void> {
+    const fw = relayFirewall(this.alloc.list());
+    await this.d.platform.firewall.allowRelay(fw.input, fw.forward);
+  }
+
+  private async readCounters(): Promise<void> {
+    if (!this.alloc.list().some((x) => x.kernel)) return;
+    const r = await this.exec(["nft", "list", "table", ...RELAY_TABLE.split(" ")]);
+    if (r.code !== 0) return;
+    const now = this.d.now();
+    for (const [id, c] of parseRelayCounters(r.stdout)) {
+      this.alloc.count(id, c.packets, c.bytes, now);
+    }
+  }
+
+  /** Close sockets and remove rules of allocations that are gone. */
+  private async release(gone: Allocation[]): Promise<void> {
+    if (gone.length === 0) return;
+    for (const x of gone) {
+      for (const p of [x.a.port, x.b.port]) {
+        this.sockets.get(p)?.close();
+        this.sockets.delete(p);
+      }
+      this.d.log(`relay: allocation ${x.id} released (${x.packets} packets relayed)`);
+    }
+    if (gone.some((x) => x.kernel)) await this.applyKernel();
+    else await this.applyFirewall();
+  }
+
+  // ---- peer role --------------------------------------------------------------------------
+
+  private async tick(): Promise<void> {
+    await this.readCounters();
+    await this.release(this.alloc.expire(this.d.now()));
+    const { model } = await this.d.model();
+    const dump = await this.d.platform.wg.dump(model.name);
+    const ours = interfacePublicKey(model);
+    const now = this.d.now();
+    const overrides = this.d.endpointOverrides;
+    let changed = false;
+    for (const p of model.peers) {
+      if (p.disabled) continue;
+      const live = dump?.peers.find((x) => x.publicKey === p.publicKey);
+      const hasEndpoint = p.endpointHost !== undefined || (live?.endpoint ?? null) !== null;
+      if (hasEndpoint && !this.endpointSince.has(p.publicKey)) {
+        this.endpointSince.set(p.publicKey, now);
+      }
+      const hs = live?.latestHandshake ?? 0;
+      const o = overrides.get(p.publicKey);
+      if (o && relayDead(hs, o.since, now)) {
+        this.d.log(
+          `relay: no handshake with ${
+            p.publicKey.slice(0, 8)
+          }… through "${o.relay}"; trying direct again`,
+        );
+        overrides.delete(p.publicKey);
+        this.endpointSince.set(p.publicKey, now);
+        changed = true;
+        continue;
+      }
+      const state = {
+        key: p.publicKey,
+        endpointSince: this.endpointSince.get(p.publicKey),
+        handshakeAt: hs,
+        relayed: o !== undefined,
+        askedAt: this.askedAt.get(p.publicKey),
+      };
+      if (wantsRelay(ours, state, now)) this.ask(ours, p.publicKey);
+    }
+    if (changed) await this.d.reconcile();
+  }
+
+  /** Ask the members in turn (not the peer itself) for a relay to `peer`. */
+  private ask(ours: string, peer: string): void {
+    this.askedAt.set(peer, this.d.now());
+    const relays = this.members().filter((m) => m.key !== peer);
+    if (relays.length === 0) return;
+    this.next({ peer, relays, timer: undefined }, ours);
+  }
+
+  private next(p: Pending, ours: string): void {
+    const relay = p.relays.shift();
+    if (!relay) {
+      this.d.log(
+        `relay: no member can relay to ${p.peer.slice(0, 8)}…; asking again in ${
+          ASK_AGAIN_MS / 1000
+        } s`,
+      );
+      return;
+    }
+    const id = this.nextId++;
+    p.timer = setTimeout(() => {
+      this.pending.delete(id);
+      this.next(p, ours);
+    }, ANSWER_MS);
+    this.pending.set(id, p);
+    this.send(relay, { kind: "allocate", id, requester: ours, other: p.peer });
+  }
+
+  private onRefuse(msg: Extract<RelayMessage, { kind: "refuse" }>, from: Member): void {
+    const p = this.pending.get(msg.id);
+    if (!p || p.peer !== msg.peer) return;
+    this.d.log(`relay: "${from.name}" cannot relay (${msg.reason})`);
+    clearTimeout(p.timer);
+    this.pending.delete(msg.id);
+    void this.d.model().then(({ model }) => this.next(p, interfacePublicKey(model)));
+  }
+
+  private async onGrant(
+    msg: Extract<RelayMessage, { kind: "grant" }>,
+    from: Member,
+  ): Promise<void> {
+    const p = this.pending.get(msg.id);
+    if (p && p.peer === msg.peer) {
+      clearTimeout(p.timer);
+      this.pending.delete(msg.id);
+    }
+    const { model } = await this.d.model();
+    const peer = model.peers.find((x) => x.publicKey === msg.peer && !x.disabled);
+    if (!peer || msg.peer === from.key) return;
+    parseEndpoint(msg.endpoint);
+    this.d.endpointOverrides.set(msg.peer, {
+      endpoint: msg.endpoint,
+      relay: from.name,
+      since: this.d.now(),
+    });
+    this.d.log(
+      `relay: "${
+        peer.description || msg.peer.slice(0, 8)
+      }" through "${from.name}" at ${msg.endpoint}`,
+    );
+    await this.d.reconcile();
+    // Something for WireGuard to send: its handshake then goes through the relay at once.
+    const tunnel = peer.allowedIps.find((a) => a.endsWith("/32"))?.split("/")[0];
+    if (tunnel) {
+      void this.peering.send(tunnel, this.peering.controlPort, new Uint8Array([0x50, 0x4b]));
+    }
+  }
+
+  // ---- status -----------------------------------------------------------------------------
+
+  private status(): unknown {
+    const names = new Map(this.members().map((m) => [m.key, m.name]));
+    const now = this.d.now();
+    const list = this.alloc.list();
+    if (list.length === 0) return undefined;
+    return {
+      allocations: list.map((x) => ({
+        id: x.id,
+        a: names.get(x.a.key) ?? x.a.key.slice(0, 8),
+        b: names.get(x.b.key) ?? x.b.key.slice(0, 8),
+        ports: [x.a.port, x.b.port],
+        forwarding: x.kernel ? "kernel" : "learning",
+        packets: x.packets,
+        bytes: x.bytes,
+        idleSec: Math.floor((now - x.lastActiveAt) / 1000),
+      })),
+    };
+  }
+}
