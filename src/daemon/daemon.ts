@@ -97,6 +97,8 @@ export class Daemon {
   private readonly paths = new PathTracker();
   /** Peers sent through a relay: public key → relay endpoint (RAM only; consulted by reconcile). */
   readonly endpointOverrides = new Map<string, EndpointOverride>();
+  /** Peers no relay could be found for: public key → why, in plain words (for the status). */
+  readonly relayNotes = new Map<string, string>();
   /** This router's netcheck verdict, for the advice when a peer has no path (set by netcheck). */
   verdict: () => string | undefined = () => undefined;
   /** Breaks ties between handshake initiations that cross (ours and our LAN hosts'). */
@@ -240,7 +242,13 @@ export class Daemon {
   /** What peer statuses need to tell each peer's path and since when. */
   pathContext(): PathContext {
     const relays = new Map([...this.endpointOverrides.values()].map((o) => [o.endpoint, o.relay]));
-    return { tracker: this.paths, nowMs: this.now(), verdict: this.verdict(), relays };
+    return {
+      tracker: this.paths,
+      nowMs: this.now(),
+      verdict: this.verdict(),
+      relays,
+      relayNotes: this.relayNotes,
+    };
   }
 
   /** Add a named part to `status` (netcheck, LAN hosts, ...), computed when status is asked for. */

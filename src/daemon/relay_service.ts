@@ -42,7 +42,18 @@ interface Pending {
   peer: string;
   relays: Member[];
   timer: Timer | undefined;
+  /** What each member asked so far answered, in plain words. */
+  tried: string[];
 }
+
+/** A refusal in plain words, for the peer's status. */
+const REFUSED: Record<RefuseReason, string> = {
+  "disabled": "relaying is off there (option relay '0')",
+  "not-reachable": "it has no public address itself",
+  "not-member": "it is not paired with both routers",
+  "limit": "it relays for too many pairs already",
+  "no-path": "it has no tunnel to the other router",
+};
 
 /**
  * The relay through a member router (issue 11), both roles:
@@ -79,6 +90,7 @@ export class RelayService {
     );
     this.d.addStatus("relay", () => this.status());
     this.d.addWarnings(() => (this.problem ? [this.problem] : []));
+    this.d.onPeerRemoved((key) => this.release(this.alloc.dropMember(key)));
   }
 
   async stop(): Promise<void> {
@@ -340,6 +352,7 @@ export class RelayService {
         this.endpointSince.set(p.publicKey, now);
       }
       const hs = live?.latestHandshake ?? 0;
+      if (hs > 0) this.d.relayNotes.delete(p.publicKey);
       const o = overrides.get(p.publicKey);
       if (o && relayDead(hs, o.since, now)) {
         this.d.log(
@@ -361,6 +374,11 @@ export class RelayService {
       };
       if (wantsRelay(ours, state, now)) this.ask(ours, p.publicKey);
     }
+    // Forget peers that are gone (RAM only, like everything here).
+    const keys = new Set(model.peers.map((p) => p.publicKey));
+    for (const m of [overrides, this.d.relayNotes, this.endpointSince, this.askedAt]) {
+      for (const k of m.keys()) if (!keys.has(k)) (m.delete(k), changed ||= m === overrides);
+    }
     if (changed) await this.d.reconcile();
   }
 
@@ -368,13 +386,18 @@ export class RelayService {
   private ask(ours: string, peer: string): void {
     this.askedAt.set(peer, this.d.now());
     const relays = this.members().filter((m) => m.key !== peer);
-    if (relays.length === 0) return;
-    this.next({ peer, relays, timer: undefined }, ours);
+    this.next({ peer, relays, timer: undefined, tried: [] }, ours);
   }
 
   private next(p: Pending, ours: string): void {
     const relay = p.relays.shift();
     if (!relay) {
+      this.d.relayNotes.set(
+        p.peer,
+        p.tried.length
+          ? `no member router could relay (${p.tried.join("; ")})`
+          : "this router is paired with no other router that could relay",
+      );
       this.d.log(
         `relay: no member can relay to ${p.peer.slice(0, 8)}…; asking again in ${
           ASK_AGAIN_MS / 1000
@@ -385,6 +408,7 @@ export class RelayService {
     const id = this.nextId++;
     p.timer = setTimeout(() => {
       this.pending.delete(id);
+      p.tried.push(`"${relay.name}" did not answer`);
       this.next(p, ours);
     }, ANSWER_MS);
     this.pending.set(id, p);
@@ -397,6 +421,7 @@ export class RelayService {
     this.d.log(`relay: "${from.name}" cannot relay (${msg.reason})`);
     clearTimeout(p.timer);
     this.pending.delete(msg.id);
+    p.tried.push(`"${from.name}" refused: ${REFUSED[msg.reason]}`);
     void this.d.model().then(({ model }) => this.next(p, interfacePublicKey(model)));
   }
 
@@ -413,6 +438,7 @@ export class RelayService {
     const peer = model.peers.find((x) => x.publicKey === msg.peer && !x.disabled);
     if (!peer || msg.peer === from.key) return;
     parseEndpoint(msg.endpoint);
+    this.d.relayNotes.delete(msg.peer);
     this.d.endpointOverrides.set(msg.peer, {
       endpoint: msg.endpoint,
       relay: from.name,

@@ -37,17 +37,18 @@ beforeAll(async () => {
       { id: "a", upstream: [{ kind: "symmetric", inside: "10.0.1.0/24" }] },
       { id: "b", upstream: [{ kind: "symmetric", inside: "10.0.2.0/24" }] },
       { id: "c" }, // 203.0.113.30, public
+      { id: "d", upstream: [{ kind: "symmetric", inside: "10.0.4.0/24" }] },
     ],
     internetHosts: [{ id: "stun", addresses: ["203.0.113.3/24", "203.0.113.4/24"] }],
   });
   await lab.startStun("stun");
-  await Promise.all(["a", "b", "c"].map((id) => lab.startPunchd(id)));
+  await Promise.all(["a", "b", "c", "d"].map((id) => lab.startPunchd(id)));
 }, 120_000);
 
 afterAll(async () => {
   if (Deno.env.get("RELAY_LOGS")) {
     await Deno.mkdir(Deno.env.get("RELAY_LOGS")!, { recursive: true });
-    for (const id of ["a", "b", "c"]) {
+    for (const id of ["a", "b", "c", "d"]) {
       await Deno.copyFile(lab.logPath(id, "punchd"), `${Deno.env.get("RELAY_LOGS")}/${id}.log`);
     }
   }
@@ -98,4 +99,32 @@ describe("relay in the lab", () => {
     expect(text).toMatch(/relaying for [ab] ↔ [ab]: ports \d+\/\d+, kernel, \d+ packets/);
     expect(await ok("a", ["status"])).toMatch(/path to b: relayed .*"c"/);
   }, 120_000);
+
+  test(
+    "c refuses to relay (option relay '0'): a and d have no path, and the status says why",
+    async () => {
+      const file = `${lab.routerDir("c")}/etc/config/punch`;
+      const text = await Deno.readTextFile(file);
+      await Deno.writeTextFile(
+        file,
+        text.replace("config punch 'main'\n", "config punch 'main'\n\toption relay '0'\n"),
+      );
+      await ok("d", ["join", await invite("c")]);
+      // Whichever of a and d wins the tie asked c, which said no; its status names c and the fix.
+      const why = async () => {
+        const fromA = (await status("a")).peers.find((p) => p.name === "d");
+        const fromD = (await status("d")).peers.find((p) => p.name === "a");
+        return [fromA, fromD].find((p) => p?.pathWhy.includes("refused"));
+      };
+      expect(await waitFor(async () => (await why()) !== undefined, 40_000, 500)).toBe(true);
+      const p = (await why())!;
+      expect(p.path).toBe("none");
+      expect(p.pathWhy).toContain(`"c" refused: relaying is off there (option relay '0')`);
+      expect(p.pathWhy).toContain("a member router with a public address");
+      expect(await pings("a1", "d1")).toBe(false);
+      // a and b stay relayed.
+      expect(await pings("a1", "b1")).toBe(true);
+    },
+    90_000,
+  );
 });
