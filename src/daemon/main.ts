@@ -22,8 +22,9 @@ Keeps the WireGuard interface named in /etc/config/punch (default wg0) in step w
 network config, creating it on first start (new key, listen port, tunnel address); admits its
 listen port on WAN and puts it in its own firewall zone with forwarding to and from lan; finds
 the public endpoint and NAT type (STUN, re-checked on WAN changes); pairs with other routers
-(invites, signed peer cards pushed when the WAN address changes, control port 51821); keeps
-pinholes for LAN hosts that run WireGuard; serves the web UI on the LAN address (port 8451) and
+(invites, signed peer cards pushed when the WAN address changes, control port 51821); relays
+WireGuard between members that cannot reach each other (UDP 51830-51893, kernel forwarding;
+option relay '0' refuses); keeps pinholes for LAN hosts that run WireGuard; serves the web UI on the LAN address (port 8451) and
 answers punchctl on a control socket (mode 0600, token in <socket>.token).
 
 Options:
