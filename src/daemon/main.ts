@@ -114,7 +114,7 @@ export async function punchdMain(argv: string[]): Promise<number> {
   await lan.start();
   await peering.start();
   const relay = new RelayService(daemon, peering, netcheck);
-  relay.start();
+  await relay.start();
   await web.start();
   const heapGc = startHeapGc();
   log(`ready on ${socket} (platform ${platform.name})`);

@@ -9,7 +9,7 @@ import {
 } from "../peer/relay_messages.ts";
 import { readRelayOption } from "../uci/mod.ts";
 import { type Allocation, RelayAllocator } from "../wg/relay_alloc.ts";
-import { ASK_AGAIN_MS, relayDead, wantsRelay } from "../wg/relay_decide.ts";
+import { ASK_AGAIN_MS, HANDSHAKE_FRESH_S, relayDead, wantsRelay } from "../wg/relay_decide.ts";
 import {
   parseRelayCounters,
   RELAY_TABLE,
@@ -26,6 +26,8 @@ import type { Timer } from "../lib/timer.ts";
 
 /** How often peers are checked for a relay, and the relay's counters read. */
 export const RELAY_TICK_MS = 1_000;
+/** Ticks between two reads of the relay's kernel counters. */
+export const COUNTERS_EVERY = 3;
 /** A relay that does not answer within this is skipped for the next member. */
 export const ANSWER_MS = 2_000;
 /** Userspace forwards the first packets (the handshake) this long, then the kernel takes over. */
@@ -82,7 +84,10 @@ export class RelayService {
     private readonly netcheck: NetcheckService,
   ) {}
 
-  start(): void {
+  async start(): Promise<void> {
+    // Rules left by a punchd that did not stop cleanly belong to allocations that are gone.
+    await this.exec(["nft", "delete", "table", ...RELAY_TABLE.split(" ")]).catch(() => {});
+    await this.d.platform.firewall.allowRelay([], []).catch(() => {});
     this.unlisten = this.peering.listen((m) => this.onDatagram(m));
     this.timer = setInterval(
       () => void this.tick().catch((e) => this.d.log(errorMessage(e))),
@@ -335,8 +340,11 @@ export class RelayService {
 
   // ---- peer role --------------------------------------------------------------------------
 
+  private ticks = 0;
+
   private async tick(): Promise<void> {
-    await this.readCounters();
+    // Counters (one nft process) every few seconds: enough for the idle expiry and the status.
+    if (this.ticks++ % COUNTERS_EVERY === 0) await this.readCounters();
     await this.release(this.alloc.expire(this.d.now()));
     const { model } = await this.d.model();
     const dump = await this.d.platform.wg.dump(model.name);
@@ -449,6 +457,18 @@ export class RelayService {
         peer.description || msg.peer.slice(0, 8)
       }" through "${from.name}" at ${msg.endpoint}`,
     );
+    // WireGuard sends at most one initiation per 5 s per peer, and its last one went to the
+    // direct endpoint. A peer without a working session loses nothing when it is re-created,
+    // and the new one initiates through the relay at once (reconcile adds it back).
+    const live = (await this.d.platform.wg.dump(model.name))?.peers.find((x) =>
+      x.publicKey === msg.peer
+    );
+    const hs = live?.latestHandshake ?? 0;
+    if (live && (hs === 0 || this.d.now() / 1000 - hs >= HANDSHAKE_FRESH_S)) {
+      await this.d.exclusive(() =>
+        this.exec(["wg", "set", model.name, "peer", msg.peer, "remove"])
+      );
+    }
     await this.d.reconcile();
     // Something for WireGuard to send: its handshake then goes through the relay at once.
     const tunnel = peer.allowedIps.find((a) => a.endsWith("/32"))?.split("/")[0];
