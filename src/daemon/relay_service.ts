@@ -9,7 +9,7 @@ import {
 } from "../peer/relay_messages.ts";
 import { readRelayOption } from "../uci/mod.ts";
 import { type Allocation, RelayAllocator } from "../wg/relay_alloc.ts";
-import { ASK_AGAIN_MS, HANDSHAKE_FRESH_S, relayDead, wantsRelay } from "../wg/relay_decide.ts";
+import { askAgainAfter, HANDSHAKE_FRESH_S, relayDead, wantsRelay } from "../wg/relay_decide.ts";
 import {
   parseRelayCounters,
   RELAY_TABLE,
@@ -204,6 +204,12 @@ export class RelayService {
     if (addr === "disabled" || addr === "not-reachable" || addr === "not-member") {
       return refuse(addr as RefuseReason);
     }
+    // The other side hears of its port through our tunnel to it, which must be up.
+    const { model } = await this.d.model();
+    const hs =
+      (await this.d.platform.wg.dump(model.name))?.peers.find((x) => x.publicKey === other.key)
+        ?.latestHandshake ?? 0;
+    if (hs === 0 || this.d.now() / 1000 - hs >= HANDSHAKE_FRESH_S) return refuse("no-path");
     const now = this.d.now();
     const old = this.alloc.find(from.key, other.key);
     const r = this.alloc.allocate(from.key, other.key, now);
@@ -347,20 +353,26 @@ export class RelayService {
     if (this.ticks++ % COUNTERS_EVERY === 0) await this.readCounters();
     await this.release(this.alloc.expire(this.d.now()));
     const { model } = await this.d.model();
+    const now = this.d.now();
+    const peers = model.peers.filter((p) => !p.disabled);
+    // `wg show dump` is a process: skip it while every peer is known to have a fresh handshake.
+    if (peers.every((p) => (this.freshUntil.get(p.publicKey) ?? 0) > now)) return;
     const dump = await this.d.platform.wg.dump(model.name);
     const ours = interfacePublicKey(model);
-    const now = this.d.now();
     const overrides = this.d.endpointOverrides;
     let changed = false;
-    for (const p of model.peers) {
-      if (p.disabled) continue;
+    for (const p of peers) {
       const live = dump?.peers.find((x) => x.publicKey === p.publicKey);
       const hasEndpoint = p.endpointHost !== undefined || (live?.endpoint ?? null) !== null;
       if (hasEndpoint && !this.endpointSince.has(p.publicKey)) {
         this.endpointSince.set(p.publicKey, now);
       }
       const hs = live?.latestHandshake ?? 0;
-      if (hs > 0) this.d.relayNotes.delete(p.publicKey);
+      if (hs > 0) {
+        this.d.relayNotes.delete(p.publicKey);
+        this.failedRounds.delete(p.publicKey);
+        this.freshUntil.set(p.publicKey, (hs + HANDSHAKE_FRESH_S) * 1000 - 60_000);
+      }
       const o = overrides.get(p.publicKey);
       if (o && relayDead(hs, o.since, now)) {
         this.d.log(
@@ -379,16 +391,30 @@ export class RelayService {
         handshakeAt: hs,
         relayed: o !== undefined,
         askedAt: this.askedAt.get(p.publicKey),
+        againMs: askAgainAfter(this.failedRounds.get(p.publicKey) ?? 0),
       };
       if (wantsRelay(ours, state, now)) this.ask(ours, p.publicKey);
     }
     // Forget peers that are gone (RAM only, like everything here).
     const keys = new Set(model.peers.map((p) => p.publicKey));
-    for (const m of [overrides, this.d.relayNotes, this.endpointSince, this.askedAt]) {
+    const maps = [
+      overrides,
+      this.d.relayNotes,
+      this.endpointSince,
+      this.askedAt,
+      this.freshUntil,
+      this.failedRounds,
+    ];
+    for (const m of maps) {
       for (const k of m.keys()) if (!keys.has(k)) (m.delete(k), changed ||= m === overrides);
     }
     if (changed) await this.d.reconcile();
   }
+
+  /** Per peer: until when its last handshake is known to be fresh (no dump needed). */
+  private freshUntil = new Map<string, number>();
+  /** Per peer: rounds in a row that found no relay (the next round waits longer). */
+  private failedRounds = new Map<string, number>();
 
   /** Ask the members in turn (not the peer itself) for a relay to `peer`. */
   private ask(ours: string, peer: string): void {
@@ -400,6 +426,7 @@ export class RelayService {
   private next(p: Pending, ours: string): void {
     const relay = p.relays.shift();
     if (!relay) {
+      this.failedRounds.set(p.peer, (this.failedRounds.get(p.peer) ?? 0) + 1);
       this.d.relayNotes.set(
         p.peer,
         p.tried.length
@@ -408,7 +435,7 @@ export class RelayService {
       );
       this.d.log(
         `relay: no member can relay to ${p.peer.slice(0, 8)}…; asking again in ${
-          ASK_AGAIN_MS / 1000
+          askAgainAfter(this.failedRounds.get(p.peer)!) / 1000
         } s`,
       );
       return;

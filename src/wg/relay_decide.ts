@@ -21,6 +21,16 @@ export interface RelayPeerState {
   relayed: boolean;
   /** When we last asked a relay for this peer (ms), if ever. */
   askedAt?: number | undefined;
+  /** Wait between two rounds for this peer (default `ASK_AGAIN_MS`; longer after failures). */
+  againMs?: number | undefined;
+}
+
+/** Longest wait between two rounds of asking (a peer that is offline for good). */
+export const ASK_AGAIN_MAX_MS = 10 * 60_000;
+
+/** The wait after `failed` rounds in a row that found no relay: 30 s, doubling, at most 10 min. */
+export function askAgainAfter(failed: number): number {
+  return Math.min(ASK_AGAIN_MS * 2 ** Math.min(failed, 10), ASK_AGAIN_MAX_MS);
 }
 
 /** True when we should ask a relay for `p` now. */
@@ -30,7 +40,7 @@ export function wantsRelay(ourKey: string, p: RelayPeerState, nowMs: number): bo
   const fresh = p.handshakeAt > 0 && nowMs / 1000 - p.handshakeAt < HANDSHAKE_FRESH_S;
   if (fresh) return false;
   if (nowMs - p.endpointSince < RELAY_AFTER_MS) return false;
-  return p.askedAt === undefined || nowMs - p.askedAt >= ASK_AGAIN_MS;
+  return p.askedAt === undefined || nowMs - p.askedAt >= (p.againMs ?? ASK_AGAIN_MS);
 }
 
 /** A relayed peer whose relay stopped working (no fresh handshake): drop the override. */

@@ -121,3 +121,26 @@ describe("when to relay", () => {
     expect(relayDead(35, 0, 40_000)).toBe(false);
   });
 });
+
+describe("asking again", () => {
+  test("30 s, doubling after each round that found no relay, at most 10 min", async () => {
+    const { askAgainAfter } = await import("../../src/wg/relay_decide.ts");
+    expect([0, 1, 2, 3, 4, 5, 50].map(askAgainAfter)).toEqual([
+      30_000,
+      60_000,
+      120_000,
+      240_000,
+      480_000,
+      600_000,
+      600_000,
+    ]);
+    expect(wantsRelay("AAAA", {
+      key: "BBBB",
+      endpointSince: 0,
+      handshakeAt: 0,
+      relayed: false,
+      askedAt: 0,
+      againMs: 60_000,
+    }, 59_000)).toBe(false);
+  });
+});
