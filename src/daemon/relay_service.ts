@@ -133,6 +133,10 @@ export class RelayService {
     });
   }
 
+  private isMember(key: string): boolean {
+    return (this.peering.cards?.list() ?? []).some((c) => c.card.wgPublicKey === key);
+  }
+
   /** The member (paired, or known by its card) whose tunnel address is `host`. */
   private memberAt(host: string): Member | undefined {
     const known = this.members().find((m) => m.tunnel === host);
@@ -393,7 +397,8 @@ export class RelayService {
         askedAt: this.askedAt.get(p.publicKey),
         againMs: askAgainAfter(this.failedRounds.get(p.publicKey) ?? 0),
       };
-      if (wantsRelay(ours, state, now)) this.ask(ours, p.publicKey);
+      // Only mesh members (known by their card): a relay takes nothing else.
+      if (wantsRelay(ours, state, now) && this.isMember(p.publicKey)) this.ask(ours, p.publicKey);
     }
     // Forget peers that are gone (RAM only, like everything here).
     const keys = new Set(model.peers.map((p) => p.publicKey));
