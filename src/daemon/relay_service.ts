@@ -22,6 +22,7 @@ import type { Datagram } from "./peering/control_port_deno.ts";
 import type { PeeringService } from "./peering/peering_service.ts";
 import { bestEndpoint } from "./peering/card_content.ts";
 import { interfacePublicKey } from "./status.ts";
+import { DirectTrials } from "./relay_direct.ts";
 import type { Timer } from "../lib/timer.ts";
 
 /** How often peers are checked for a relay, and the relay's counters read. */
@@ -77,12 +78,37 @@ export class RelayService {
   private applyQueue: Promise<void> = Promise.resolve();
   private unlisten: (() => void) | undefined;
   problem: string | undefined;
+  private readonly direct: DirectTrials;
 
   constructor(
     private readonly d: Daemon,
     private readonly peering: PeeringService,
     private readonly netcheck: NetcheckService,
-  ) {}
+  ) {
+    this.direct = new DirectTrials(d, {
+      send: (peer, phase) => {
+        const m = this.memberByKey(peer);
+        if (m) this.send(m, { kind: "direct", id: 0, peer: this.ourKey ?? "", phase });
+      },
+      tunnelOf: (peer) => this.memberByKey(peer)?.tunnel,
+      cardSeq: (peer) =>
+        this.peering.cards?.list().find((c) => c.card.wgPublicKey === peer)?.card.seq,
+    });
+  }
+
+  /** Our WireGuard public key (known after the first tick). */
+  private ourKey: string | undefined;
+
+  /** A mesh member by its WireGuard key (paired, or known by its card). */
+  private memberByKey(key: string): Member | undefined {
+    const m = this.members().find((x) => x.key === key);
+    if (m) return m;
+    const c = this.peering.cards?.list().find((x) => x.card.wgPublicKey === key)?.card;
+    const tunnel = c?.tunnelAddresses[0]?.split("/")[0];
+    return c && tunnel !== undefined
+      ? { key, name: c.name, tunnel, controlPort: this.peering.controlPort }
+      : undefined;
+  }
 
   async start(): Promise<void> {
     // Rules left by a punchd that did not stop cleanly belong to allocations that are gone.
@@ -96,10 +122,14 @@ export class RelayService {
     this.d.addStatus("relay", () => this.status());
     this.d.addWarnings(() => (this.problem ? [this.problem] : []));
     this.d.onPeerRemoved((key) => this.release(this.alloc.dropMember(key)));
+    this.netcheck.onReport(() => {
+      if (this.ourKey !== undefined) this.direct.netcheckChanged(this.ourKey);
+    });
   }
 
   async stop(): Promise<void> {
     clearInterval(this.timer);
+    this.direct.stop();
     this.unlisten?.();
     for (const p of this.pending.values()) clearTimeout(p.timer);
     for (const s of this.sockets.values()) s.close();
@@ -171,7 +201,10 @@ export class RelayService {
       void this.onAllocate(msg, from, peer).catch((e) => this.d.log(errorMessage(e)));
     } else if (msg.kind === "grant") {
       void this.onGrant(msg, from).catch((e) => this.d.log(errorMessage(e)));
-    } else this.onRefuse(msg, from);
+    } else if (msg.kind === "refuse") this.onRefuse(msg, from);
+    else if (msg.peer === from.key) {
+      void this.direct.onMessage(from.key, msg.phase).catch((e) => this.d.log(errorMessage(e)));
+    }
     return true;
   }
 
@@ -358,6 +391,8 @@ export class RelayService {
     await this.release(this.alloc.expire(this.d.now()));
     const { model } = await this.d.model();
     const now = this.d.now();
+    this.ourKey = interfacePublicKey(model);
+    this.direct.tick(this.ourKey);
     const peers = model.peers.filter((p) => !p.disabled);
     // `wg show dump` is a process: skip it while every peer is known to have a fresh handshake.
     if (peers.every((p) => (this.freshUntil.get(p.publicKey) ?? 0) > now)) return;
@@ -479,6 +514,7 @@ export class RelayService {
     if (!peer || msg.peer === from.key) return;
     parseEndpoint(msg.endpoint);
     this.d.relayNotes.delete(msg.peer);
+    this.direct.relayed(msg.peer);
     this.d.endpointOverrides.set(msg.peer, {
       endpoint: msg.endpoint,
       relay: from.name,

@@ -4,7 +4,9 @@
  *   "PR" 0x01 | type u8 | request id u32
  * then: allocate (1) = requester's WireGuard key 32 | other side's key 32;
  * grant (2) = peer key 32 | relay endpoint (wire_fields endpoint: to reach `peer`, send here);
- * refuse (3) = peer key 32 | reason u8.
+ * refuse (3) = peer key 32 | reason u8;
+ * direct (4) = peer key 32 | phase u8: the two relayed sides trying the direct path again
+ * (request: "something changed here", start, ok, failed; see relay_service.ts).
  */
 import { Reader, Writer } from "../lib/bytes.ts";
 import { fromBase64, toBase64 } from "../lib/base64.ts";
@@ -12,7 +14,7 @@ import { ParseError, UsageError } from "../lib/errors.ts";
 import { expectEnd, readEndpoint, writeEndpoint } from "./wire_fields.ts";
 
 const MAGIC0 = 0x50, MAGIC1 = 0x52, VERSION = 1; // "PR"
-export const RELAY_ALLOCATE = 1, RELAY_GRANT = 2, RELAY_REFUSE = 3;
+export const RELAY_ALLOCATE = 1, RELAY_GRANT = 2, RELAY_REFUSE = 3, RELAY_DIRECT = 4;
 /** Largest relay message (a grant with an IPv6 endpoint is under 64 bytes). */
 export const MAX_RELAY_MESSAGE = 128;
 const KEY = 32;
@@ -27,10 +29,15 @@ export const REFUSE_REASONS = [
 ] as const;
 export type RefuseReason = typeof REFUSE_REASONS[number];
 
+/** Phases of a try at the direct path while relayed. */
+export const DIRECT_PHASES = ["request", "start", "ok", "failed"] as const;
+export type DirectPhase = typeof DIRECT_PHASES[number];
+
 export type RelayMessage =
   | { kind: "allocate"; id: number; requester: string; other: string }
   | { kind: "grant"; id: number; peer: string; endpoint: string }
-  | { kind: "refuse"; id: number; peer: string; reason: RefuseReason };
+  | { kind: "refuse"; id: number; peer: string; reason: RefuseReason }
+  | { kind: "direct"; id: number; peer: string; phase: DirectPhase };
 
 function key(w: Writer, k: string): Writer {
   let b: Uint8Array;
@@ -65,6 +72,8 @@ export function encodeRelayMessage(m: RelayMessage): Uint8Array {
     case "refuse":
       return key(header(RELAY_REFUSE, m.id), m.peer).u8(REFUSE_REASONS.indexOf(m.reason))
         .finish();
+    case "direct":
+      return key(header(RELAY_DIRECT, m.id), m.peer).u8(DIRECT_PHASES.indexOf(m.phase)).finish();
   }
 }
 
@@ -104,6 +113,15 @@ export function decodeRelayMessage(bytes: Uint8Array): RelayMessage | null {
         throw new ParseError(`Cannot read relay refusal: unknown reason ${code}`);
       }
       m = { kind: "refuse", id, peer, reason };
+      break;
+    }
+    case RELAY_DIRECT: {
+      const peer = k(), code = r.u8();
+      const phase = DIRECT_PHASES[code];
+      if (phase === undefined) {
+        throw new ParseError(`Cannot read relay direct message: unknown phase ${code}`);
+      }
+      m = { kind: "direct", id, peer, phase };
       break;
     }
     default:

@@ -48,3 +48,20 @@ export function relayDead(handshakeAt: number, relayedSince: number, nowMs: numb
   if (nowMs - relayedSince < 3 * RELAY_AFTER_MS + 15_000) return false;
   return handshakeAt === 0 || nowMs / 1000 - handshakeAt >= HANDSHAKE_FRESH_S;
 }
+
+/** At most one try at the direct path per relayed peer this often. */
+export const UPGRADE_EVERY_MS = 20_000;
+/** How long the other side waits for the winner's verdict before it goes back to the relay. */
+export const TRIAL_WAIT_MS = 15_000;
+
+/**
+ * Whether to try the direct path for a relayed peer now: only the tie winner, only when something
+ * changed that could make it work, and not more often than `UPGRADE_EVERY_MS`.
+ */
+export function directTryDue(
+  p: { winner: boolean; triggered: boolean; lastTryAt?: number | undefined; running: boolean },
+  nowMs: number,
+): boolean {
+  if (!p.winner || !p.triggered || p.running) return false;
+  return p.lastTryAt === undefined || nowMs - p.lastTryAt >= UPGRADE_EVERY_MS;
+}

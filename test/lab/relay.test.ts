@@ -101,6 +101,27 @@ describe("relay in the lab", () => {
   }, 120_000);
 
   test(
+    "a new netcheck report: direct is tried, still blocked, so both go back to the relay",
+    async () => {
+      const logs = async () =>
+        (await Deno.readTextFile(lab.logPath("a", "punchd"))) +
+        (await Deno.readTextFile(lab.logPath("b", "punchd")));
+      await ok("a", ["netcheck"]);
+      await ok("b", ["netcheck"]);
+      // At most one try per 20 s per pair; the winner logs the verdict.
+      expect(await waitFor(async () => /still does not work/.test(await logs()), 60_000, 500)).toBe(
+        true,
+      );
+      const relayed = async () =>
+        (await status("a")).peers.find((p) => p.name === "b")?.path === "relayed" &&
+        (await status("b")).peers.find((p) => p.name === "a")?.path === "relayed" &&
+        (await pings("a1", "b1"));
+      expect(await waitFor(relayed, 20_000, 500)).toBe(true);
+    },
+    90_000,
+  );
+
+  test(
     "c refuses to relay (option relay '0'): a and d have no path, and the status says why",
     async () => {
       const file = `${lab.routerDir("c")}/etc/config/punch`;
@@ -124,6 +145,44 @@ describe("relay in the lab", () => {
       expect(await pings("a1", "d1")).toBe(false);
       // a and b stay relayed.
       expect(await pings("a1", "b1")).toBe(true);
+    },
+    90_000,
+  );
+
+  test(
+    "b's modem forwards the WireGuard port: after a netcheck, a and b move to direct",
+    async () => {
+      // What a and b log from now on (the verdict of the try).
+      const read = (id: string) => Deno.readTextFile(lab.logPath(id, "punchd"));
+      const start = { a: (await read("a")).length, b: (await read("b")).length };
+      const logs = async () =>
+        (await read("a")).slice(start.a) + "\n" + (await read("b")).slice(start.b);
+      // The user opens UDP 51820 on b's modem (a port forward to b); nothing else changes.
+      const modem = "b-up0";
+      const script = [
+        "table ip lab_fwd {",
+        "  chain pre {",
+        "    type nat hook prerouting priority dstnat; policy accept;",
+        `    iifname "out0" udp dport 51820 dnat to ${lab.wanAddress("b")}`,
+        "  }",
+        "}",
+        "insert rule inet lab_nat forward ct status dnat accept",
+        "",
+      ].join("\n");
+      const r = await lab.exec(modem, ["nft", "-f", "-"], { stdin: script });
+      expect(r.code, r.stderr).toBe(0);
+      // A new netcheck report on b: the tie winner tries the direct path (b asks a if a wins).
+      await ok("b", ["netcheck"]);
+      // The winner logs its verdict once its pings came back over the direct path.
+      const verdict = async () => /reached directly at .*; leaving "c"/.test(await logs());
+      expect(await waitFor(verdict, 60_000, 500)).toBe(true);
+      const direct = async () =>
+        (await status("a")).peers.find((p) => p.name === "b")?.path === "direct" &&
+        (await status("b")).peers.find((p) => p.name === "a")?.path === "direct";
+      expect(await waitFor(direct, 15_000, 500)).toBe(true);
+      expect(await logs()).not.toMatch(/still does not work/);
+      expect(await pings("a1", "b1")).toBe(true);
+      expect(await pings("b1", "a1")).toBe(true);
     },
     90_000,
   );

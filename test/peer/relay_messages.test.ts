@@ -17,6 +17,8 @@ describe("relay messages", () => {
     { kind: "grant", id: 7, peer: A, endpoint: "[2001:db8::1]:51831" },
     { kind: "refuse", id: 9, peer: B, reason: "limit" },
     { kind: "refuse", id: 9, peer: B, reason: "disabled" },
+    { kind: "direct", id: 3, peer: A, phase: "request" },
+    { kind: "direct", id: 4, peer: B, phase: "failed" },
   ];
   for (const m of cases) {
     test(`round trip: ${m.kind} ${JSON.stringify(m).slice(0, 40)}`, () => {
@@ -52,6 +54,9 @@ describe("relay messages", () => {
     const refuse = encodeRelayMessage(cases[3]!);
     refuse[refuse.length - 1] = 200;
     expect(() => decodeRelayMessage(refuse)).toThrow(/unknown reason 200/);
+    const direct = encodeRelayMessage({ kind: "direct", id: 1, peer: A, phase: "ok" });
+    direct[direct.length - 1] = 4;
+    expect(() => decodeRelayMessage(direct)).toThrow(/unknown phase 4/);
     const big = new Uint8Array(MAX_RELAY_MESSAGE + 1);
     big.set([0x50, 0x52, 1, 1]);
     expect(() => decodeRelayMessage(big)).toThrow(/too large/);

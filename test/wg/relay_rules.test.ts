@@ -144,3 +144,16 @@ describe("asking again", () => {
     }, 59_000)).toBe(false);
   });
 });
+
+describe("trying direct while relayed", () => {
+  test("only the winner, only after a change, at most every 20 s, one at a time", async () => {
+    const { directTryDue, UPGRADE_EVERY_MS } = await import("../../src/wg/relay_decide.ts");
+    const base = { winner: true, triggered: true, lastTryAt: 0, running: false };
+    expect(directTryDue(base, UPGRADE_EVERY_MS)).toBe(true);
+    expect(directTryDue(base, UPGRADE_EVERY_MS - 1)).toBe(false);
+    expect(directTryDue({ ...base, winner: false }, UPGRADE_EVERY_MS)).toBe(false);
+    expect(directTryDue({ ...base, triggered: false }, UPGRADE_EVERY_MS)).toBe(false);
+    expect(directTryDue({ ...base, running: true }, UPGRADE_EVERY_MS)).toBe(false);
+    expect(directTryDue({ ...base, lastTryAt: undefined }, 0)).toBe(true);
+  });
+});
