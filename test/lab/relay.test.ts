@@ -46,6 +46,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
+  // RELAY_LOGS=DIR keeps the routers' punchd logs (the lab directory goes with the lab).
   if (Deno.env.get("RELAY_LOGS")) {
     await Deno.mkdir(Deno.env.get("RELAY_LOGS")!, { recursive: true });
     for (const id of ["a", "b", "c", "d"]) {
