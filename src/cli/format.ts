@@ -34,6 +34,26 @@ interface StatusLike {
     publicEndpoint?: string;
     remotes: string[];
   }[];
+  /** This router relaying for members of its mesh (absent when it relays for nobody). */
+  relay?: { allocations: RelayAllocationLike[] };
+}
+
+export interface RelayAllocationLike {
+  a: string;
+  b: string;
+  ports: number[];
+  forwarding: string;
+  packets: number;
+  bytes: number;
+  idleSec: number;
+}
+
+/** One line per pair this router relays for. */
+export function formatRelay(allocs: readonly RelayAllocationLike[]): string[] {
+  return allocs.map((x) =>
+    `relaying for ${x.a} ↔ ${x.b}: ports ${x.ports.join("/")}, ${x.forwarding}, ` +
+    `${x.packets} packets (${formatBytes(x.bytes)}), idle ${x.idleSec} s`
+  );
 }
 
 export function formatBytes(n: number): string {
@@ -110,6 +130,7 @@ export function formatStatus(s: StatusLike): string {
   for (const p of s.peers) {
     for (const x of p.problems ?? []) lines.push(`peer ${p.name}: ${x}`);
   }
+  lines.push(...formatRelay(s.relay?.allocations ?? []));
   for (const w of s.warnings) lines.push(`warning: ${w}`);
   return lines.join("\n");
 }

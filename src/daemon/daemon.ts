@@ -49,8 +49,23 @@ export interface Status {
   [part: string]: unknown;
 }
 
-/** The model → desired state mapping: disabled peers are left out; endpoints as `host:port`. */
-export function desiredFrom(model: WgInterfaceModel, listenPort: number): WgDesired {
+/** A runtime endpoint for a peer (the relay's port for it); RAM only, never written to UCI. */
+export interface EndpointOverride {
+  endpoint: string;
+  /** Name of the relay router, for the status. */
+  relay: string;
+  since: number;
+}
+
+/**
+ * The model → desired state mapping: disabled peers are left out; endpoints as `host:port`;
+ * a runtime override (relay) wins over the configured endpoint.
+ */
+export function desiredFrom(
+  model: WgInterfaceModel,
+  listenPort: number,
+  overrides: ReadonlyMap<string, EndpointOverride> = new Map(),
+): WgDesired {
   return {
     ifname: model.name,
     privateKey: model.privateKey,
@@ -61,7 +76,9 @@ export function desiredFrom(model: WgInterfaceModel, listenPort: number): WgDesi
       publicKey: p.publicKey,
       ...(p.presharedKey ? { presharedKey: p.presharedKey } : {}),
       allowedIps: p.allowedIps,
-      ...(p.endpointHost
+      ...(overrides.has(p.publicKey)
+        ? { endpoint: overrides.get(p.publicKey)!.endpoint }
+        : p.endpointHost
         ? { endpoint: formatEndpoint({ host: p.endpointHost, port: p.endpointPort ?? 51820 }) }
         : {}),
       ...(p.persistentKeepalive ? { persistentKeepalive: p.persistentKeepalive } : {}),
@@ -88,6 +105,10 @@ export class Daemon {
   private statusParts = new Map<string, () => unknown>();
   private warningSources: (() => string[])[] = [];
   private readonly paths = new PathTracker();
+  /** Peers sent through a relay: public key → relay endpoint (RAM only; consulted by reconcile). */
+  readonly endpointOverrides = new Map<string, EndpointOverride>();
+  /** Peers no relay could be found for: public key → why, in plain words (for the status). */
+  readonly relayNotes = new Map<string, string>();
   /** This router's netcheck verdict, for the advice when a peer has no path (set by netcheck). */
   verdict: () => string | undefined = () => undefined;
   /** Breaks ties between handshake initiations that cross (ours and our LAN hosts'). */
@@ -176,7 +197,9 @@ export class Daemon {
       const problems: string[] = [];
       try {
         const { cfg, model } = await this.model();
-        const want = await this.resolveEndpoints(desiredFrom(model, cfg.listenPort));
+        const want = await this.resolveEndpoints(
+          desiredFrom(model, cfg.listenPort, this.endpointOverrides),
+        );
         // Before the apply: a new peer's first initiation leaves at once and must be remembered.
         const live = await this.platform.wg.dump(model.name).catch(() => null);
         await this.firstContact.setLocal(
@@ -280,7 +303,14 @@ export class Daemon {
 
   /** What peer statuses need to tell each peer's path and since when. */
   pathContext(): PathContext {
-    return { tracker: this.paths, nowMs: this.now(), verdict: this.verdict() };
+    const relays = new Map([...this.endpointOverrides.values()].map((o) => [o.endpoint, o.relay]));
+    return {
+      tracker: this.paths,
+      nowMs: this.now(),
+      verdict: this.verdict(),
+      relays,
+      relayNotes: this.relayNotes,
+    };
   }
 
   /** Add a named part to `status` (netcheck, LAN hosts, ...), computed when status is asked for. */

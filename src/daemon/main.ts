@@ -23,6 +23,7 @@ import { removeTempLeftovers } from "../platform/atomic_file_deno.ts";
 
 /** After SIGTERM, punchd is gone this soon whatever it was doing (a clean stop is tried first). */
 export const STOP_DEADLINE_MS = 1500;
+import { RelayService } from "./relay_service.ts";
 
 export const PUNCHD_HELP = `punchd ${VERSION} — Punch daemon: direct WireGuard between homes
 
@@ -32,7 +33,9 @@ Keeps the WireGuard interface named in /etc/config/punch (default wg0) in step w
 network config, creating it on first start (new key, listen port, tunnel address); admits its
 listen port on WAN and puts it in its own firewall zone with forwarding to and from lan; finds
 the public endpoint and NAT type (STUN, re-checked on WAN changes); pairs with other routers
-(invites, signed peer cards pushed when the WAN address changes, control port 51821); keeps
+(invites, signed peer cards pushed when the WAN address changes, control port 51821); relays
+WireGuard between members that cannot reach each other (UDP 51830-51893, kernel forwarding;
+option relay '0' refuses); keeps
 pinholes for LAN hosts that run WireGuard; serves the web UI on the LAN address (port 8451) and
 answers punchctl on a control socket (mode 0600, token in <socket>.token); keeps peer names for
 dnsmasq (NAME.punch; /tmp/hosts/punch on OpenWrt, DIR/var/run/punch/hosts on linux; SIGHUP to
@@ -197,6 +200,8 @@ export async function punchdMain(argv: string[]): Promise<number> {
   lan.routers = async () =>
     ((await cardsList?.run(daemon, {})) as { name: string; self: boolean; seq: number }[] ?? [])
       .filter((c) => !c.self).map((c) => ({ name: c.name, cardReceived: c.seq > 0 }));
+  const relay = new RelayService(daemon, peering, netcheck);
+  await relay.start();
   await web.start();
   // Peer names for the router's dnsmasq (NAME.punch), in RAM.
   const dnsHosts = new DnsHostsService(daemon, dnsPaths, log);
@@ -221,6 +226,7 @@ export async function punchdMain(argv: string[]): Promise<number> {
   await server.close();
   await web.stop();
   lan.stop();
+  await relay.stop();
   await peering.stop();
   await netcheck.stop();
   await daemon.stop();

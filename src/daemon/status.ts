@@ -35,6 +35,8 @@ export interface PathContext {
   nowMs: number;
   verdict?: string | undefined;
   relays?: ReadonlyMap<string, string>;
+  /** Per peer key: why no relay could be found (set by the relay service). */
+  relayNotes?: ReadonlyMap<string, string>;
 }
 
 /** Join the configured peers with the live `wg show dump`; pure. */
@@ -63,6 +65,7 @@ export function peerStatuses(
       handshakeAgeSec: age,
       ...(ctx?.verdict !== undefined ? { verdict: ctx.verdict } : {}),
       ...(ctx?.relays ? { relays: ctx.relays } : {}),
+      ...(ctx?.relayNotes?.has(p.publicKey) ? { relayNote: ctx.relayNotes.get(p.publicKey) } : {}),
     });
     return {
       name: p.description || (p.anonymous ? p.publicKey.slice(0, 8) : p.name),

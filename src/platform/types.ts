@@ -41,6 +41,11 @@ export interface FirewallBackend {
   flavour?(): Promise<"fw4" | "own">;
   /** Replace the nftables text Punch keeps under `name` (null removes it). */
   setRules(name: string, nft: string | null): Promise<void>;
+  /**
+   * The relay's rules in fw4's chains (empty lists remove them): `input` for `input_wan` (the
+   * relay ports while it learns each side's address), `forward` for `forward_wan` (relayed flows).
+   */
+  allowRelay(input: readonly string[], forward: readonly string[]): Promise<void>;
 }
 
 export interface WanState {

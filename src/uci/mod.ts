@@ -42,6 +42,7 @@ export {
   type PunchConfig,
   punchConfigChanges,
   readPunchConfig,
+  readRelayOption,
   STUN_DEFAULT_PORT,
 } from "./punch_schema.ts";
 export { PUNCH_DEFAULT_FILE } from "./punch_default.ts";

@@ -36,6 +36,8 @@ ${PUNCH_DEFAULTS.stunServers.map((s) => `\tlist stun_server '${s}'`).join("\n")}
 	option control_port '${CONTROL_PORT}'
 	# A DNS name that resolves to this router, announced to peers as an endpoint
 	#option dns_name 'home.example.org'
+	# Relay WireGuard for mesh members that cannot reach each other directly ('0' = refuse)
+	option relay '1'
 
 # A LAN host that runs WireGuard and gets hole-punch help (punchctl lan add writes these):
 #config lanhost 'nas'

@@ -15,7 +15,7 @@
  * ```
  */
 
-import { UsageError } from "../lib/errors.ts";
+import { ParseError, UsageError } from "../lib/errors.ts";
 import { formatCidr, networkOf, parseCidr, parseEndpoint } from "../lib/net.ts";
 import type { UciChange } from "./uci_changes.ts";
 import { NAME_RE, type UciSection, type UciValue } from "./uci_doc.ts";
@@ -188,4 +188,19 @@ export function punchConfigChanges(
   return Object.entries(values)
     .filter(([option, v]) => JSON.stringify(s.options[option]) !== JSON.stringify(v))
     .map(([option, value]) => ({ op: "set", section: s.name, option, value }));
+}
+
+/**
+ * `option relay` of the main section: whether this router relays for the other members of its
+ * mesh (default on; `'0'` refuses). Throws `ParseError` for a value that is not a UCI boolean.
+ * @example readRelayOption([]) // true
+ */
+export function readRelayOption(sections: readonly UciSection[]): boolean {
+  const v = mainSection(sections)?.options["relay"];
+  if (v === undefined) return true;
+  if (typeof v === "string" && /^(1|on|yes|true|enabled)$/.test(v)) return true;
+  if (typeof v === "string" && /^(0|off|no|false|disabled)$/.test(v)) return false;
+  throw new ParseError(
+    `Cannot read punch option relay "${String(v)}": use '1' to relay for the mesh or '0' to refuse`,
+  );
 }

@@ -22,6 +22,8 @@ export interface PathInput {
   relays?: ReadonlyMap<string, string>;
   /** This router's netcheck verdict, when known (for the "none" advice). */
   verdict?: string | undefined;
+  /** Why no relay could be found for this peer, when we asked (for the "none" advice). */
+  relayNote?: string | undefined;
   handshakeAgeSec?: number | undefined;
 }
 
@@ -35,6 +37,12 @@ export function peerPath(i: PathInput): PeerPath {
     const nat = i.verdict && i.verdict !== "public" && i.verdict !== "unknown"
       ? ` (this router: ${i.verdict})`
       : "";
+    if (i.relayNote !== undefined) {
+      return {
+        path: "none",
+        why: `No handshake yet: no direct path${nat}, and ${i.relayNote}; ${FIX}`,
+      };
+    }
     return {
       path: "none",
       why:

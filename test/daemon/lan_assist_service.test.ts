@@ -53,6 +53,7 @@ beforeEach(async () => {
     firewall: {
       allowWanUdp: async () => {},
       allowTunnel: async () => {},
+      allowRelay: async () => {},
       setRules: async () => {},
     },
     system: {

@@ -23,10 +23,10 @@ const read = (path: string) => Deno.readTextFileSync(new URL(path, ROOT));
 const PUNCH_READERS: Record<string, "punch" | "lanhost"> = {
   "src/daemon/peering/peering_options.ts": "punch",
   "src/daemon/lan_hosts.ts": "lanhost",
+  "src/uci/punch_schema.ts": "punch", // PUNCH_OPTIONS below, and readers such as readRelayOption
 };
 /** Files that read options of other configs (network, firewall) or are the reading machinery. */
 const OTHER_READERS = new Set([
-  "src/uci/punch_schema.ts", // through PUNCH_OPTIONS, checked below
   "src/uci/wireguard_schema.ts",
   "src/uci/network_schema.ts",
   "src/uci/uci_values.ts",

@@ -22,6 +22,20 @@ describe("peer path", () => {
     expect(peerPath({ state: "disabled" }).path).toBe("none");
   });
 
+  test("no path after asking the members for a relay: says who refused and why", () => {
+    const p = peerPath({
+      state: "never",
+      verdict: "symmetric",
+      relayNote:
+        `no member router could relay ("c" refused: relaying is off there (option relay '0'))`,
+    });
+    expect(p.path).toBe("none");
+    expect(p.why).toMatch(
+      /^No handshake yet: no direct path \(this router: symmetric\), and no member/,
+    );
+    expect(p.why).toContain("a member router with a public address");
+  });
+
   test("since when: kept while the path stays, reset when it changes, forgotten with the peer", () => {
     const t = new PathTracker();
     expect(t.since("k", "none", 1000)).toBe(1000);

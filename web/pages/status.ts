@@ -89,6 +89,20 @@ function lanTable(hosts: unknown[]): Html {
   }</tbody></table>`;
 }
 
+/** Pairs of members this router relays for (status part `relay`). */
+function relayTable(allocs: unknown[]): Html {
+  return h`<table><thead><tr><th>Between</th><th>Ports</th><th>Forwarding</th><th>Traffic</th><th>Idle</th></tr></thead><tbody>${
+    allocs.map((raw) => {
+      const x = obj(raw);
+      return h`<tr><td>${str(x.a)} ↔ ${str(x.b)}</td><td class="mono">${
+        list(x.ports).map(str).join(" / ")
+      }</td><td>${str(x.forwarding)}</td><td>${str(x.packets)} packets, ${
+        fmtBytes(x.bytes)
+      }</td><td>${str(x.idleSec)} s</td></tr>`;
+    })
+  }</tbody></table>`;
+}
+
 async function statusPage(x: Ctx): Promise<Response> {
   const r = await call(x.deps, "status");
   if (!r.ok) return x.page("Status", "/", loadError("the status", r.message), 502);
@@ -125,6 +139,11 @@ ${
     s.lanHosts === undefined
       ? ""
       : h`<section><h2>LAN hosts</h2>${lanTable(list(s.lanHosts))}</section>`
+  }
+${
+    s.relay === undefined
+      ? ""
+      : h`<section><h2>Relaying for</h2>${relayTable(list(obj(s.relay).allocations))}</section>`
   }
 <p><a href="/">Reload</a></p>`;
   return x.page("Status", "/", body);

@@ -116,6 +116,11 @@ export class LinuxFirewall implements FirewallBackend {
     );
   }
 
+  async allowRelay(input: readonly string[], forward: readonly string[]): Promise<void> {
+    await this.ensure("input_wan", "relay", [...input]);
+    await this.ensure("forward_wan", "relay", [...forward]);
+  }
+
   async setRules(name: string, nft: string | null): Promise<void> {
     // A named nft script owns its own table; deleting the table removes it whole.
     const table = `punch_${name.replace(/[^a-z0-9_]/gi, "_")}`;

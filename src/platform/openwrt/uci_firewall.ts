@@ -91,6 +91,24 @@ export class UciFirewall implements FirewallBackend {
     ]);
   }
 
+  /** fw4 includes `chain-pre/<chain>/*.nft` at the top of that chain on every reload. */
+  async allowRelay(input: readonly string[], forward: readonly string[]): Promise<void> {
+    let changed = false;
+    for (const [chain, rules] of [["input_wan", input], ["forward_wan", forward]] as const) {
+      const path = `${this.root}/usr/share/nftables.d/chain-pre/${chain}/punch-relay.nft`;
+      const text = rules.length ? rules.map((r) => `${r} comment "punch:relay"\n`).join("") : null;
+      const old = await Deno.readTextFile(path).catch(() => null);
+      if (old === text) continue;
+      changed = true;
+      if (text === null) await Deno.remove(path).catch(() => {});
+      else {
+        await Deno.mkdir(path.slice(0, path.lastIndexOf("/")), { recursive: true });
+        await writeFileAtomic(path, text);
+      }
+    }
+    if (changed && this.root === "") await execOk(["fw4", "reload"]);
+  }
+
   async setRules(name: string, nft: string | null): Promise<void> {
     const path = `${this.root}/usr/share/nftables.d/ruleset-post/punch-${
       name.replace(/[^a-z0-9_-]/gi, "_")
