@@ -327,12 +327,12 @@ class LabImpl implements Lab {
       async () =>
         (await nsRun(ns, ["ss", "-Hlun", `sport = :${port}`])).stdout.trim().split("\n")
           .filter(Boolean).length >= Math.max(1, Object.values(this.#node(id).addrs).flat().length),
-      15_000,
+      30_000,
       50,
     );
     if (!ok) {
       throw new Error(
-        `Cannot start the ${what} on "${id}": nothing listens on UDP port ${port} after 15 s`,
+        `Cannot start the ${what} on "${id}": nothing listens on UDP port ${port} after 30 s`,
       );
     }
   }
