@@ -62,6 +62,11 @@ export class LineSplitter {
     if (this.buf.length > MAX_LINE_BYTES) throw new RangeError("Request line too long");
     return parts.filter((l) => l.trim().length > 0);
   }
+
+  /** True while part of a line has arrived without its newline. */
+  get pending(): boolean {
+    return this.buf.length > 0;
+  }
 }
 
 /** Constant-time string comparison for tokens. */

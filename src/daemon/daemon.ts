@@ -1,3 +1,4 @@
+import { LogLimiter } from "../lib/log_limiter.ts";
 import {
   createInterfaceChanges,
   type PunchConfig,
@@ -86,6 +87,8 @@ export class Daemon {
   private wanListeners: ((wan: WanState) => void)[] = [];
   problems: string[] = [];
   private statusParts = new Map<string, () => unknown>();
+  /** Log lines strangers can cause (bad packets): one per kind a minute, all counted in status. */
+  readonly floods = new LogLimiter();
   private warningSources: (() => string[])[] = [];
   private readonly paths = new PathTracker();
   /** This router's netcheck verdict, for the advice when a peer has no path (set by netcheck). */
@@ -105,6 +108,7 @@ export class Daemon {
       deps.tieBreak ?? true,
     );
     this.resolve = deps.resolve ?? ((n) => resolveName(n));
+    this.addStatus("badPackets", () => this.floods.counts());
   }
 
   /** Run `fn` with no other config change or reconcile in between. */
@@ -281,6 +285,12 @@ export class Daemon {
   /** What peer statuses need to tell each peer's path and since when. */
   pathContext(): PathContext {
     return { tracker: this.paths, nowMs: this.now(), verdict: this.verdict() };
+  }
+
+  /** Log `msg` unless a line of `kind` was logged in the last minute; counted in status either way. */
+  logFlood(kind: string, msg: string): void {
+    const line = this.floods.note(kind, msg, this.now());
+    if (line !== undefined) this.log(line);
   }
 
   /** Add a named part to `status` (netcheck, LAN hosts, ...), computed when status is asked for. */

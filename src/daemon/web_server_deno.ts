@@ -3,6 +3,8 @@ import { errorMessage } from "../lib/errors.ts";
 import { VERSION } from "../version.ts";
 import type { Daemon } from "./daemon.ts";
 import type { Dispatch } from "./control_server_deno.ts";
+import { HttpGuard } from "./http_guard_deno.ts";
+import { PEER_HEADER } from "./http_head.ts";
 
 /**
  * The web UI, on the router's LAN address only (never the WAN): the same control methods as
@@ -10,9 +12,15 @@ import type { Dispatch } from "./control_server_deno.ts";
  */
 export class WebServer {
   private server: Deno.HttpServer | undefined;
+  private guard: HttpGuard | undefined;
   address: string | undefined;
 
-  constructor(private readonly d: Daemon, private readonly dispatch: Dispatch) {}
+  /** `runDir` holds the Unix socket between the guard and Deno.serve (next to punchd.sock). */
+  constructor(
+    private readonly d: Daemon,
+    private readonly dispatch: Dispatch,
+    private readonly runDir: string,
+  ) {}
 
   async start(): Promise<void> {
     const cfg = await this.d.punchConfig();
@@ -28,11 +36,28 @@ export class WebServer {
       auth: this.d.platform.auth,
       version: VERSION,
     }, { onError: (e) => this.d.log(`web: ${errorMessage(e)}`) });
+    // Deno.serve does not bound how long a request head may take: the guard in front does, and
+    // hands Deno.serve (on a Unix socket only punchd reaches) one request per connection.
+    const path = `${this.runDir}/web.sock`;
     try {
-      this.server = Deno.serve(
-        { hostname: lan, port: cfg.webPort, onListen: () => {} },
-        (req, info) => app.fetch(req, info),
-      );
+      await Deno.remove(path).catch(() => {});
+      const oldUmask = Deno.umask(0o177);
+      try {
+        this.server = Deno.serve(
+          { transport: "unix", path, onListen: () => {} },
+          (req) => {
+            const hostname = req.headers.get(PEER_HEADER) ?? "local";
+            return app.fetch(asTcp(req, `${lan}:${cfg.webPort}`), {
+              remoteAddr: { transport: "tcp", hostname, port: 0 },
+            });
+          },
+        );
+      } finally {
+        Deno.umask(oldUmask);
+      }
+      this.guard = new HttpGuard(path);
+      this.guard.listen(lan, cfg.webPort);
+      this.d.addStatus("web", () => ({ refusedConnections: this.guard?.refused ?? 0 }));
       this.address = `${lan}:${cfg.webPort}`;
       this.d.log(`web UI on http://${this.address}/`);
     } catch (e) {
@@ -41,6 +66,23 @@ export class WebServer {
   }
 
   async stop(): Promise<void> {
+    this.guard?.close();
     await this.server?.shutdown();
+    await Deno.remove(`${this.runDir}/web.sock`).catch(() => {});
   }
+}
+
+/**
+ * A request that came through the Unix socket, with the URL the browser used (http, its Host
+ * header; `fallback` when that is no host at all): the origin check compares against it.
+ */
+function asTcp(req: Request, fallback: string): Request {
+  const u = new URL(req.url);
+  let url: URL;
+  try {
+    url = new URL(`${u.pathname}${u.search}`, `http://${req.headers.get("host") ?? fallback}`);
+  } catch {
+    url = new URL(`${u.pathname}${u.search}`, `http://${fallback}`);
+  }
+  return new Request(url, req);
 }
