@@ -1,3 +1,5 @@
+import { antiSpoofNft } from "./anti_spoof.ts";
+import { readPeeringOptions } from "./peering/peering_options.ts";
 import { LogLimiter } from "../lib/log_limiter.ts";
 import {
   createInterfaceChanges,
@@ -203,16 +205,33 @@ export class Daemon {
         problems.push(...wgProblems);
         for (const p of wgProblems) if (!this.problems.includes(p)) this.log(p);
         await this.platform.firewall.allowWanUdp("wg", model.listenPort ?? cfg.listenPort);
-        await this.platform.firewall.allowTunnel(
-          model.name,
-          readLanWan(await this.network()).lanDevice ?? null,
-        );
+        const network = readLanWan(await this.network());
+        await this.platform.firewall.allowTunnel(model.name, network.lanDevice ?? null, {
+          input: cfg.tunnelInput,
+          controlPort: readPeeringOptions(await this.platform.config.load("punch")).controlPort,
+        });
+        await this.guardWan(model, network.lan.map((c) => `${c.address}/${c.prefix}`));
       } catch (e) {
         problems.push(`Cannot apply the WireGuard config: ${errorMessage(e)}`);
         this.log(problems[problems.length - 1]!);
       }
       this.problems = problems;
     });
+  }
+
+  private antiSpoof: string | null | undefined;
+
+  /** Drop WAN packets with a tunnel or LAN source (rewritten only when the prefixes change). */
+  private async guardWan(model: WgInterfaceModel, lan: string[]): Promise<void> {
+    const wan = await this.platform.system.wan();
+    const text = antiSpoofNft(wan.device, [
+      ...model.addresses,
+      ...model.peers.filter((p) => !p.disabled).flatMap((p) => p.allowedIps),
+      ...lan,
+    ]);
+    if (text === this.antiSpoof) return;
+    await this.platform.firewall.setRules("antispoof", text);
+    this.antiSpoof = text;
   }
 
   /** Ask the names that are due (each at most once at a time); bounded by `resolve`'s timeout. */

@@ -11,6 +11,7 @@
  * 	option stun_port '0'
  * 	option web_port '8451'
  * 	option name 'home'
+ * 	option tunnel_input 'restricted'
  * ```
  */
 
@@ -35,7 +36,14 @@ export interface PunchConfig {
   webPort: number;
   /** Name this router shows to peers; `""` = use the system hostname. */
   name: string;
+  /**
+   * What peers (and their LAN hosts) may reach on this router through the tunnel: "restricted"
+   * = ping and the control port only; "accept" = every local service.
+   */
+  tunnelInput: TunnelInput;
 }
+
+export type TunnelInput = "accept" | "restricted";
 
 /** Name of the section Punch reads and writes. */
 export const PUNCH_SECTION = "main";
@@ -55,6 +63,7 @@ export const PUNCH_DEFAULTS: Readonly<PunchConfig> = Object.freeze({
   stunPort: 0,
   webPort: 8451,
   name: "",
+  tunnelInput: "restricted",
 });
 
 /** UCI option of each field (docs/config.md documents each; a test keeps them in step). */
@@ -66,6 +75,7 @@ export const PUNCH_OPTIONS: Readonly<Record<keyof PunchConfig, string>> = {
   stunPort: "stun_port",
   webPort: "web_port",
   name: "name",
+  tunnelInput: "tunnel_input",
 };
 
 /** The `main` section, else the first `punch` section. */
@@ -99,6 +109,10 @@ function check(field: keyof PunchConfig, text: string): { ok: string } | { why: 
       } catch {
         return { why: "is not a STUN server like stun.example.org:3478" };
       }
+    case "tunnelInput":
+      return text === "accept" || text === "restricted"
+        ? { ok: text }
+        : { why: 'must be "accept" or "restricted"' };
     case "name":
       // deno-lint-ignore no-control-regex
       return text.length <= 63 && !/[\x00-\x1f\x7f]/.test(text)
@@ -135,6 +149,7 @@ export function readPunchConfig(sections: readonly UciSection[]): PunchConfig {
   cfg.stunPort = num("stunPort");
   cfg.webPort = num("webPort");
   cfg.name = text("name") ?? cfg.name;
+  cfg.tunnelInput = (text("tunnelInput") as TunnelInput | undefined) ?? cfg.tunnelInput;
   if (r.raw("stun_server") !== undefined) {
     cfg.stunServers = r.list("stun_server").map((v) => {
       const c = check("stunServers", v);
