@@ -35,6 +35,7 @@ export class WebServer {
       control: (method, params) => this.dispatch(method, params ?? {}),
       auth: this.d.platform.auth,
       version: VERSION,
+      hosts: () => webHosts(lan, Deno.hostname()),
     }, { onError: (e) => this.d.log(`web: ${errorMessage(e)}`) });
     // Deno.serve does not bound how long a request head may take: the guard in front does, and
     // hands Deno.serve (on a Unix socket only punchd reaches) one request per connection.
@@ -85,4 +86,13 @@ function asTcp(req: Request, fallback: string): Request {
     url = new URL(`${u.pathname}${u.search}`, `http://${fallback}`);
   }
   return new Request(url, req);
+}
+
+/**
+ * What the web UI answers to in the Host header: the LAN address first (named in the refusal),
+ * the hostname and the hostname under OpenWrt's default local domain `lan`.
+ */
+export function webHosts(lan: string, hostname: string): string[] {
+  const h = hostname.trim().toLowerCase();
+  return [lan, ...(h ? [h, `${h}.lan`] : [])];
 }
