@@ -86,7 +86,8 @@ describe("control socket timeouts", () => {
     tpath = `${tdir}/punchd.sock`;
     tserver = new ControlServer(
       tpath,
-      (method, params) => Promise.resolve(method === "echo" ? params : null),
+      (method, params) =>
+        Promise.resolve(method === "echo" ? params : method === "big" ? "x".repeat(300_000) : null),
       { authMs: 150, lineMs: 150 },
     );
     await tserver.start();
@@ -139,5 +140,11 @@ describe("control socket timeouts", () => {
     await conn.write(enc.encode('{"id":2,"method":"ec'));
     expect(await readToEnd(conn)).toBe("");
     conn.close();
+  });
+
+  test("a client reads answers far larger than a request may be (status with many peers)", async () => {
+    const c = await ControlClient.connect(tpath);
+    expect(((await c.call("big")) as string).length).toBe(300_000);
+    c.close();
   });
 });
