@@ -3,10 +3,20 @@
  * that belongs on the tunnel or the LAN. The control port trusts a peer's tunnel address
  * (WireGuard authenticated it); without this, a stranger on the WAN could claim one.
  */
-import { formatCidr, networkOf, parseCidr } from "../lib/net.ts";
+import { type Cidr, contains, formatCidr, networkOf, overlaps, parseCidr } from "../lib/net.ts";
+import { PEER_ROUTABLE } from "../peer/route_policy.ts";
 
-/** Prefixes (CIDR, or plain addresses) that must never arrive from the WAN, by family. */
-export function spoofPrefixes(prefixes: readonly string[]): { v4: string[]; v6: string[] } {
+const PRIVATE: Cidr[] = PEER_ROUTABLE.map((p) => parseCidr(p));
+
+/**
+ * Prefixes (CIDR, or plain addresses) that must never arrive from the WAN, by family. Only
+ * private ones (RFC 1918, CGNAT, ULA) and none holding one of `wanAddresses`: a public prefix
+ * routed to an exit peer, or an uplink in a private range, must never cut the router off.
+ */
+export function spoofPrefixes(
+  prefixes: readonly string[],
+  wanAddresses: readonly string[] = [],
+): { v4: string[]; v6: string[] } {
   const v4 = new Set<string>(), v6 = new Set<string>();
   for (const p of prefixes) {
     let c;
@@ -15,7 +25,8 @@ export function spoofPrefixes(prefixes: readonly string[]): { v4: string[]; v6: 
     } catch {
       continue;
     }
-    if (c.prefix === 0) continue; // an exit peer's default route: the WAN is every source
+    const inPrivate = PRIVATE.some((r) => r.prefix <= c.prefix && overlaps(r, c));
+    if (!inPrivate || wanAddresses.some((w) => contains(c, w))) continue;
     (c.family === 4 ? v4 : v6).add(formatCidr(networkOf(c)));
   }
   return { v4: [...v4].sort(), v6: [...v6].sort() };
@@ -28,8 +39,9 @@ export function spoofPrefixes(prefixes: readonly string[]): { v4: string[]; v6: 
 export function antiSpoofNft(
   wanDevice: string | undefined,
   prefixes: readonly string[],
+  wanAddresses: readonly string[] = [],
 ): string | null {
-  const { v4, v6 } = spoofPrefixes(prefixes);
+  const { v4, v6 } = spoofPrefixes(prefixes, wanAddresses);
   if (!wanDevice || (v4.length === 0 && v6.length === 0)) return null;
   const dev = JSON.stringify(wanDevice);
   const set = (name: string, type: string, xs: string[]) =>

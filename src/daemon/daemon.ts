@@ -228,7 +228,7 @@ export class Daemon {
       ...model.addresses,
       ...model.peers.filter((p) => !p.disabled).flatMap((p) => p.allowedIps),
       ...lan,
-    ]);
+    ], [...(wan.address !== undefined ? [wan.address] : []), ...wan.v6]);
     if (text === this.antiSpoof) return;
     await this.platform.firewall.setRules("antispoof", text);
     this.antiSpoof = text;

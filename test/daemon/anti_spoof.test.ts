@@ -20,6 +20,15 @@ describe("anti-spoofing on the WAN", () => {
     });
   });
 
+  test("never a public prefix (exit peer) nor one holding a WAN address", () => {
+    expect(
+      spoofPrefixes(["0.0.0.0/1", "128.0.0.0/1", "8.8.8.0/24", "2001:db8::/32", "10.0.0.0/8"], [
+        "10.1.2.3",
+      ]),
+    ).toEqual({ v4: [], v6: [] });
+    expect(spoofPrefixes(["10.77.0.0/16"], ["10.1.2.3"]).v4).toEqual(["10.77.0.0/16"]);
+  });
+
   test("drops tunnel and LAN sources arriving on the WAN device only", () => {
     const t = antiSpoofNft("eth1", ["10.77.0.1/16", "192.168.1.1/24"])!;
     expect(t).toContain("elements = { 10.77.0.0/16, 192.168.1.0/24 }");
