@@ -9,6 +9,7 @@
  * with the package wrapper's Deno and V8 flags, warmed once like the wrapper does) on this host's
  * Deno, without the glibc loader; "source" runs src/daemon/main.ts with --expose-gc.
  * Usage: scripts/bench load [--mode package|source|both] [--peers N] [--hosts N] [--keep]
+ *        [--v8-flags F] (package mode with other V8 flags)
  */
 import { labUp } from "../test/lab/lab.ts";
 import { bundle } from "./pkgbuild/inputs.ts";
@@ -38,6 +39,10 @@ for (const m of MODES) {
   if (m !== "package" && m !== "source") throw new Error(`--mode takes package, source or both`);
 }
 const DENO = `${ROOT}/node_modules/.bin/deno`;
+/** `--v8-flags F`: package mode with other V8 flags than the package's (to try some). */
+const V8_FLAGS = Deno.args.includes("--v8-flags")
+  ? Deno.args[Deno.args.indexOf("--v8-flags") + 1]!
+  : PUNCHD_V8_FLAGS;
 
 /** A shell wrapper that starts punchd the way `mode` says; made under `dir`. */
 async function program(mode: "package" | "source", dir: string): Promise<string> {
@@ -57,7 +62,7 @@ async function program(mode: "package" | "source", dir: string): Promise<string>
     });
     await warm.output();
     text = `export DENO_DIR=${denoDir} DENO_NO_UPDATE_CHECK=1 DENO_NO_PROMPT=1\n` +
-      `exec ${run} ${PUNCHD_RUN_FLAGS.join(" ")} --v8-flags=${PUNCHD_V8_FLAGS} "${js}" punchd "$@"`;
+      `exec ${run} ${PUNCHD_RUN_FLAGS.join(" ")} --v8-flags=${V8_FLAGS} "${js}" punchd "$@"`;
   }
   await Deno.writeTextFile(out, `#!/bin/sh\n${text}\n`, { mode: 0o755 });
   return out;
@@ -213,7 +218,7 @@ async function runMode(mode: "package" | "source"): Promise<void> {
     console.log(
       `\nload benchmark, ${date}, punchd ${
         mode === "package"
-          ? "in the package's form (bundle, --no-code-cache, --v8-flags=" + PUNCHD_V8_FLAGS + ")"
+          ? "in the package's form (bundle, --no-code-cache, --v8-flags=" + V8_FLAGS + ")"
           : "from source (--v8-flags=--expose-gc)"
       }:`,
     );

@@ -276,12 +276,14 @@ export class Daemon {
 
   async status(): Promise<Status> {
     const { cfg, model } = await this.model();
-    const dump = await this.platform.wg.dump(model.name);
+    // At once, not one after the other: each part may wait on a process (wg, ip) or a file.
+    const [dump, wan, partList] = await Promise.all([
+      this.platform.wg.dump(model.name),
+      this.platform.system.wan(),
+      Promise.all([...this.statusParts].map(async ([k, fn]) => [k, await fn()] as const)),
+    ]);
     const parts: Record<string, unknown> = {};
-    for (const [k, fn] of this.statusParts) {
-      const v = await fn();
-      if (v !== undefined) parts[k] = v;
-    }
+    for (const [k, v] of partList) if (v !== undefined) parts[k] = v;
     return {
       ...parts,
       name: cfg.name,
@@ -290,7 +292,7 @@ export class Daemon {
       publicKey: interfacePublicKey(model),
       listenPort: dump?.iface.listenPort ?? model.listenPort ?? cfg.listenPort,
       addresses: model.addresses,
-      wan: await this.platform.system.wan(),
+      wan,
       peers: this.peerStatusList(model, dump),
       warnings: [
         ...this.problems,
