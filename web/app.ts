@@ -14,7 +14,7 @@ import { netcheckRoutes } from "./pages/netcheck.ts";
 import { peerRoutes } from "./pages/peers.ts";
 import { statusRoutes } from "./pages/status.ts";
 import { call, type Ctx, type Route } from "./route.ts";
-import { safeNext, sameOrigin, sameSecret, SECURITY_HEADERS } from "./security.ts";
+import { allowedHost, safeNext, sameOrigin, sameSecret, SECURITY_HEADERS } from "./security.ts";
 import { type Session, SessionStore } from "./session.ts";
 import type { TicketStore } from "./sso_tickets.ts";
 import { h, type Html } from "./view.ts";
@@ -76,6 +76,16 @@ async function formOf(c: Context): Promise<Record<string, string>> {
   return out;
 }
 
+/** ":PORT" of a request URL, or "" for the scheme's default. */
+function portOf(url: string): string {
+  try {
+    const p = new URL(url).port;
+    return p ? `:${p}` : "";
+  } catch {
+    return "";
+  }
+}
+
 function minutes(ms: number): string {
   const m = Math.ceil(ms / 60_000);
   return m <= 1 ? "a minute" : `${m} minutes`;
@@ -130,6 +140,21 @@ export function createApp(deps: WebDeps, opts: WebOptions = {}): Hono {
     "*",
     bodyLimit({ maxSize: MAX_BODY, onError: (c) => c.text("Request too large", 413) }),
   );
+  // DNS rebinding: a page on another site whose name now points here sends that name as Host.
+  app.use("*", async (c, next) => {
+    const hosts = deps.hosts?.();
+    if (hosts !== undefined && !allowedHost(c.req.header("host"), hosts)) {
+      return c.text(
+        `Wrong host "${(c.req.header("host") ?? "").slice(0, 100)}": this router's web UI ` +
+          `answers only to its own names and addresses; open http://${
+            hosts[0] ?? "its LAN address"
+          }` +
+          `${portOf(c.req.url)}/ instead`,
+        421,
+      );
+    }
+    await next();
+  });
   // Cross-site form posts are refused before anything else looks at them.
   app.use("*", async (c, next) => {
     if (c.req.method === "POST" && !sameOrigin(c.req.header("origin"), c.req.url)) {

@@ -9,4 +9,10 @@ export interface WebDeps {
   /** `n` random bytes (default `crypto.getRandomValues`). */
   random?: (n: number) => Uint8Array;
   version: string;
+  /**
+   * The names and addresses this router answers to (its LAN address, hostname, `hostname.lan`):
+   * a request whose Host header names anything else is refused with 421 (DNS rebinding). Unset:
+   * no check (tests).
+   */
+  hosts?: () => readonly string[];
 }

@@ -38,3 +38,21 @@ export function sameOrigin(origin: string | undefined, requestUrl: string): bool
 export function safeNext(next: string | undefined): string {
   return next && /^\/(?![/\\])[A-Za-z0-9/_.\-]*(\?[A-Za-z0-9=&%_.\-]*)?$/.test(next) ? next : "/";
 }
+
+/**
+ * The host part of a Host header, lowercased, without port or IPv6 brackets; undefined when it
+ * is missing or not a plain host.
+ * @example hostOf("Router.LAN:8451") // "router.lan"
+ */
+export function hostOf(header: string | undefined): string | undefined {
+  if (header === undefined) return undefined;
+  const h = header.trim().toLowerCase();
+  const m = /^\[([0-9a-f:.]+)\](?::\d{1,5})?$/.exec(h) ?? /^([a-z0-9.-]+)(?::\d{1,5})?$/.exec(h);
+  return m ? m[1]!.replace(/\.$/, "") : undefined;
+}
+
+/** Whether `header` names one of `allowed` (names compared without case, ports ignored). */
+export function allowedHost(header: string | undefined, allowed: readonly string[]): boolean {
+  const h = hostOf(header);
+  return h !== undefined && allowed.some((a) => a.toLowerCase().replace(/\.$/, "") === h);
+}

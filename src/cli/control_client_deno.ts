@@ -1,10 +1,10 @@
-import { LineSplitter } from "../daemon/control_protocol.ts";
+import { LineSplitter, MAX_RESPONSE_BYTES } from "../daemon/control_protocol.ts";
 import type { Timer } from "../lib/timer.ts";
 
 /** A connection to punchd's control socket. */
 export class ControlClient {
   private nextId = 1;
-  private readonly lines = new LineSplitter();
+  private readonly lines = new LineSplitter(MAX_RESPONSE_BYTES, "Answer from punchd");
   private pending: string[] = [];
   private reader: ReadableStreamDefaultReader<Uint8Array>;
 

@@ -17,6 +17,11 @@ export type ControlResponse =
 
 /** Longest accepted request line; a control request is small. */
 export const MAX_LINE_BYTES = 64 * 1024;
+/**
+ * Largest answer a client reads: answers come from punchd itself, and `status` with hundreds of
+ * peers and LAN hosts is far beyond a request's limit (200 LAN hosts and 100 peers: ~100 KB).
+ */
+export const MAX_RESPONSE_BYTES = 16 * 1024 * 1024;
 
 export const AUTH_METHOD = "auth";
 
@@ -55,15 +60,21 @@ export function parseRequest(line: string): ControlRequest {
 export class LineSplitter {
   private buf = "";
   private readonly dec = new TextDecoder();
+  constructor(private readonly max = MAX_LINE_BYTES, private readonly what = "Request line") {}
   push(chunk: Uint8Array): string[] {
     this.buf += this.dec.decode(chunk, { stream: true });
     const parts = this.buf.split("\n");
     this.buf = parts.pop() ?? "";
     // a whole line can arrive in one chunk, so complete lines are measured too
-    if (this.buf.length > MAX_LINE_BYTES || parts.some((l) => l.length > MAX_LINE_BYTES)) {
-      throw new RangeError("Request line too long");
+    if (this.buf.length > this.max || parts.some((l) => l.length > this.max)) {
+      throw new RangeError(`${this.what} too long`);
     }
     return parts.filter((l) => l.trim().length > 0);
+  }
+
+  /** True while part of a line has arrived without its newline. */
+  get pending(): boolean {
+    return this.buf.length > 0;
   }
 }
 

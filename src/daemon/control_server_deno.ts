@@ -14,13 +14,25 @@ export type Dispatch = (method: string, params: Record<string, unknown>) => Prom
 
 const MAX_CONNECTIONS = 32;
 
+/** How long a client may take to authenticate, and to finish a line once it started one. */
+export interface ControlTimeouts {
+  authMs: number;
+  lineMs: number;
+}
+
+export const CONTROL_TIMEOUTS: ControlTimeouts = { authMs: 5_000, lineMs: 10_000 };
+
 /** The control socket: mode 0600, token-authenticated, one JSON request per line. */
 export class ControlServer {
   private listener: Deno.UnixListener | undefined;
   private token = "";
   private open = new Set<Deno.Conn>();
 
-  constructor(private readonly path: string, private readonly dispatch: Dispatch) {}
+  constructor(
+    private readonly path: string,
+    private readonly dispatch: Dispatch,
+    private readonly timeouts: ControlTimeouts = CONTROL_TIMEOUTS,
+  ) {}
 
   async start(): Promise<void> {
     const dir = this.path.slice(0, this.path.lastIndexOf("/"));
@@ -55,13 +67,23 @@ export class ControlServer {
     const lines = new LineSplitter();
     const enc = new TextEncoder();
     let authed = false;
+    // A client that never authenticates, or starts a line and never ends it, holds a slot: close it.
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const closeAfter = (ms: number) =>
+      setTimeout(() => {
+        try {
+          conn.close();
+        } catch { /* closed */ }
+      }, ms);
+    timer = closeAfter(this.timeouts.authMs);
     const send = async (r: ControlResponse) => {
       const bytes = enc.encode(JSON.stringify(r) + "\n");
       for (let off = 0; off < bytes.length;) off += await conn.write(bytes.subarray(off));
     };
     try {
       for await (const chunk of conn.readable) {
-        for (const line of lines.push(chunk)) {
+        const got = lines.push(chunk);
+        for (const line of got) {
           let req: ControlRequest;
           try {
             req = parseRequest(line);
@@ -85,6 +107,8 @@ export class ControlServer {
               return;
             }
             authed = true;
+            clearTimeout(timer);
+            timer = undefined;
             await send({ id: req.id, result: { ok: true } });
             continue;
           }
@@ -94,10 +118,17 @@ export class ControlServer {
             await send({ id: req.id, error: { message: errorMessage(e) } });
           }
         }
+        if (!authed) continue;
+        if (got.length > 0 || !lines.pending) {
+          clearTimeout(timer);
+          timer = undefined;
+        }
+        if (lines.pending && timer === undefined) timer = closeAfter(this.timeouts.lineMs);
       }
     } catch {
-      /* peer went away or sent too much */
+      /* peer went away, sent too much or too slowly */
     } finally {
+      clearTimeout(timer);
       try {
         conn.close();
       } catch { /* closed */ }

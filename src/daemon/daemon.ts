@@ -1,3 +1,6 @@
+import { antiSpoofNft } from "./anti_spoof.ts";
+import { readPeeringOptions } from "./peering/peering_options.ts";
+import { LogLimiter } from "../lib/log_limiter.ts";
 import {
   createInterfaceChanges,
   type PunchConfig,
@@ -103,6 +106,8 @@ export class Daemon {
   private wanListeners: ((wan: WanState) => void)[] = [];
   problems: string[] = [];
   private statusParts = new Map<string, () => unknown>();
+  /** Log lines strangers can cause (bad packets): one per kind a minute, all counted in status. */
+  readonly floods = new LogLimiter();
   private warningSources: (() => string[])[] = [];
   private readonly paths = new PathTracker();
   /** Peers sent through a relay: public key → relay endpoint (RAM only; consulted by reconcile). */
@@ -126,6 +131,7 @@ export class Daemon {
       deps.tieBreak ?? true,
     );
     this.resolve = deps.resolve ?? ((n) => resolveName(n));
+    this.addStatus("badPackets", () => this.floods.counts());
   }
 
   /** Run `fn` with no other config change or reconcile in between. */
@@ -222,16 +228,33 @@ export class Daemon {
         problems.push(...wgProblems);
         for (const p of wgProblems) if (!this.problems.includes(p)) this.log(p);
         await this.platform.firewall.allowWanUdp("wg", model.listenPort ?? cfg.listenPort);
-        await this.platform.firewall.allowTunnel(
-          model.name,
-          readLanWan(await this.network()).lanDevice ?? null,
-        );
+        const network = readLanWan(await this.network());
+        await this.platform.firewall.allowTunnel(model.name, network.lanDevice ?? null, {
+          input: cfg.tunnelInput,
+          controlPort: readPeeringOptions(await this.platform.config.load("punch")).controlPort,
+        });
+        await this.guardWan(model, network.lan.map((c) => `${c.address}/${c.prefix}`));
       } catch (e) {
         problems.push(`Cannot apply the WireGuard config: ${errorMessage(e)}`);
         this.log(problems[problems.length - 1]!);
       }
       this.problems = problems;
     });
+  }
+
+  private antiSpoof: string | null | undefined;
+
+  /** Drop WAN packets with a tunnel or LAN source (rewritten only when the prefixes change). */
+  private async guardWan(model: WgInterfaceModel, lan: string[]): Promise<void> {
+    const wan = await this.platform.system.wan();
+    const text = antiSpoofNft(wan.device, [
+      ...model.addresses,
+      ...model.peers.filter((p) => !p.disabled).flatMap((p) => p.allowedIps),
+      ...lan,
+    ], [...(wan.address !== undefined ? [wan.address] : []), ...wan.v6]);
+    if (text === this.antiSpoof) return;
+    await this.platform.firewall.setRules("antispoof", text);
+    this.antiSpoof = text;
   }
 
   /** Ask the names that are due (each at most once at a time); bounded by `resolve`'s timeout. */
@@ -276,12 +299,14 @@ export class Daemon {
 
   async status(): Promise<Status> {
     const { cfg, model } = await this.model();
-    const dump = await this.platform.wg.dump(model.name);
+    // At once, not one after the other: each part may wait on a process (wg, ip) or a file.
+    const [dump, wan, partList] = await Promise.all([
+      this.platform.wg.dump(model.name),
+      this.platform.system.wan(),
+      Promise.all([...this.statusParts].map(async ([k, fn]) => [k, await fn()] as const)),
+    ]);
     const parts: Record<string, unknown> = {};
-    for (const [k, fn] of this.statusParts) {
-      const v = await fn();
-      if (v !== undefined) parts[k] = v;
-    }
+    for (const [k, v] of partList) if (v !== undefined) parts[k] = v;
     return {
       ...parts,
       name: cfg.name,
@@ -290,7 +315,7 @@ export class Daemon {
       publicKey: interfacePublicKey(model),
       listenPort: dump?.iface.listenPort ?? model.listenPort ?? cfg.listenPort,
       addresses: model.addresses,
-      wan: await this.platform.system.wan(),
+      wan,
       peers: this.peerStatusList(model, dump),
       warnings: [
         ...this.problems,
@@ -311,6 +336,12 @@ export class Daemon {
       relays,
       relayNotes: this.relayNotes,
     };
+  }
+
+  /** Log `msg` unless a line of `kind` was logged in the last minute; counted in status either way. */
+  logFlood(kind: string, msg: string): void {
+    const line = this.floods.note(kind, msg, this.now());
+    if (line !== undefined) this.log(line);
   }
 
   /** Add a named part to `status` (netcheck, LAN hosts, ...), computed when status is asked for. */

@@ -175,7 +175,12 @@ export async function punchdMain(argv: string[]): Promise<number> {
     ...peering.handlers(),
   ]);
   const server = new ControlServer(socket, dispatch);
-  const web = new WebServer(daemon, dispatch, tickets);
+  const web = new WebServer(
+    daemon,
+    dispatch,
+    socket.slice(0, socket.lastIndexOf("/")) || ".",
+    tickets,
+  );
   try {
     if (platform.config instanceof FileConfigBackend) {
       const made = await platform.config.createIfMissing("punch", PUNCH_DEFAULT_FILE);

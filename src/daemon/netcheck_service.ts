@@ -81,7 +81,9 @@ export class NetcheckService {
       this.stun = startStunServer({
         primary: { host: wan.address, port: cfg.stunPort },
         software: `punch ${VERSION}`,
+        noAmplification: true, // the source of a request may be spoofed
       });
+      this.d.addStatus("stunServer", () => this.stun?.stats);
       await this.d.platform.firewall.allowWanUdp("stun", cfg.stunPort);
       this.d.log(`STUN server on ${wan.address}:${cfg.stunPort}`);
     } catch (e) {

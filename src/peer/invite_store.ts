@@ -85,6 +85,15 @@ export class InviteStore {
     }
   }
 
+  private replays = new Map<string, number>();
+
+  /** Count one retransmitted request for invite `id` (in memory only); returns the count. */
+  replayed(id: string): number {
+    const n = (this.replays.get(id) ?? 0) + 1;
+    this.replays.set(id, n);
+    return n;
+  }
+
   /** Mark an invite redeemed; a later attempt with it is refused. */
   markUsed(
     id: string,

@@ -29,6 +29,11 @@ import { checkInviteUsable } from "./invite_usable.ts";
 
 /** How long after success an identical (retransmitted) request still gets the cached response. */
 export const RETRANSMIT_WINDOW_MS = 120_000;
+/**
+ * Retransmits answered per invite when the cached response is larger than the request (anyone
+ * who saw the request can replay it from a spoofed source: the answer must not amplify).
+ */
+export const LARGER_REPLAY_ANSWERS = 2;
 
 const PROTOCOL = "punch-join-v1 X25519 ChaChaPoly SHA256 psk0";
 
@@ -134,7 +139,9 @@ export function handleJoinRequest(
     recent && rec.requestHash !== undefined && rec.reply !== undefined &&
     equalBytes(fromBase64(rec.requestHash), reqHash)
   ) {
-    return { kind: "retransmit", reply: fromBase64(rec.reply) };
+    const reply = fromBase64(rec.reply);
+    if (reply.length > bytes.length && invites.replayed(m.id) > LARGER_REPLAY_ANSWERS) return null;
+    return { kind: "retransmit", reply };
   }
   try {
     invites.checkUsable(rec, now);

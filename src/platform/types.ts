@@ -25,15 +25,23 @@ export interface WireguardBackend {
   remove(ifname: string): Promise<void>;
 }
 
+/** What peers may reach on the router itself through the tunnel. */
+export interface TunnelPolicy {
+  input: "accept" | "restricted";
+  /** Punch's UDP control port (admitted from the tunnel when restricted). */
+  controlPort: number;
+}
+
 /** Firewall rules Punch owns, each kept under a name so it can be replaced or removed exactly. */
 export interface FirewallBackend {
   /** Admit UDP to `port` from the WAN side (null removes the rule). */
   allowWanUdp(name: string, port: number | null): Promise<void>;
   /**
-   * Put the tunnel interface in its own zone: input from it accepted, forwarding to and from
-   * the LAN device (null removes the zone).
+   * Put the tunnel interface in its own zone with forwarding to and from the LAN device (null
+   * removes the zone). Input from it: everything (`accept`), or only ping and UDP to
+   * `controlPort` (`restricted`, the rest refused).
    */
-  allowTunnel(ifname: string | null, lanDevice: string | null): Promise<void>;
+  allowTunnel(ifname: string | null, lanDevice: string | null, input?: TunnelPolicy): Promise<void>;
   /**
    * Where Punch's rules go: "fw4" (inside fw4's table, the default when absent) or "own" (no fw4:
    * a table of Punch's own with base chains).

@@ -5,6 +5,13 @@ import type { Endpoint } from "../lib/net.ts";
 import { type ClientAction, type RetransmitPolicy, StunClient } from "./stun_client.ts";
 import { encodeStun, type StunFields, type StunMessage } from "./stun_codec.ts";
 import { MAX_UDP_MESSAGE } from "./stun_constants.ts";
+
+/**
+ * SOFTWARE text that brings a bare request to `REQUEST_MIN_BYTES` (127 characters: RFC 8489
+ * §14.14 allows fewer than 128), so a Punch STUN server, which never answers with more bytes
+ * than it got, answers it.
+ */
+export const PAD_SOFTWARE = "punch netcheck".padEnd(127, ".");
 import type { Timer } from "../lib/timer.ts";
 
 /** Outcome of one Binding transaction. */
@@ -66,6 +73,7 @@ export class StunSocket {
     if (this.closed) return Promise.resolve({ ok: false, error: "Socket is closed" });
     const tid = crypto.getRandomValues(new Uint8Array(12));
     const bytes = encodeStun({
+      ...(fields.software === undefined ? { software: PAD_SOFTWARE } : {}),
       ...fields,
       class: "request",
       transactionId: tid,

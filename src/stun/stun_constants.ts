@@ -79,3 +79,9 @@ export const DEFAULT_STUN_PORT = 3478;
 export const DEFAULT_RTO_MS = 500;
 export const DEFAULT_RC = 7;
 export const DEFAULT_RM = 16;
+
+/**
+ * Size Punch pads its Binding requests to (with SOFTWARE, which every server may ignore): more
+ * than any answer of a Punch STUN server, which answers nothing larger than the request.
+ */
+export const REQUEST_MIN_BYTES = 160;

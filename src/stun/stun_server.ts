@@ -11,6 +11,11 @@ export interface ResponderConfig {
   alternate?: Endpoint;
   /** SOFTWARE attribute; omitted when empty. */
   software?: string;
+  /**
+   * Answer only requests at least as large as the answer (no amplification towards a spoofed
+   * source); Punch's own client pads its requests (`REQUEST_MIN_BYTES`). Off by default.
+   */
+  noAmplification?: boolean;
 }
 
 /** One reply: send `bytes` to `to` from the local socket bound at `from`. */
@@ -61,6 +66,12 @@ export class StunResponder {
    * (not STUN, not a Binding request, malformed, truncated). Never throws.
    */
   handle(bytes: Uint8Array, peer: Endpoint, local: Endpoint): ResponderReply | null {
+    const reply = this.answer(bytes, peer, local);
+    if (reply && this.cfg.noAmplification && reply.bytes.length > bytes.length) return null;
+    return reply;
+  }
+
+  private answer(bytes: Uint8Array, peer: Endpoint, local: Endpoint): ResponderReply | null {
     let req: StunMessage | null;
     try {
       req = parseStun(bytes, { classic: true });

@@ -8,6 +8,8 @@ import { listenAddresses, type ResponderConfig, StunResponder } from "./stun_ser
 export interface StunServerHandle {
   /** The bound sockets (1, 2 or 4). */
   readonly addresses: Endpoint[];
+  /** Datagrams answered, and dropped (not STUN, malformed, or too small to answer). */
+  readonly stats: { answered: number; dropped: number };
   /** Stop serving and close the sockets. */
   close(): Promise<void>;
 }
@@ -36,6 +38,7 @@ export function startStunServer(opts: StunServerOptions): StunServerHandle {
     throw e;
   }
   let closed = false;
+  const stats = { answered: 0, dropped: 0 };
   const loops = [...socks.entries()].map(async ([k, conn]) => {
     const [host, port] = k.split("|") as [string, string];
     const local = { host, port: Number(port) };
@@ -55,7 +58,11 @@ export function startStunServer(opts: StunServerOptions): StunServerHandle {
       const peer = { host: addr.hostname, port: addr.port };
       opts.onDatagram?.(got[0].slice(), peer, local);
       const reply = responder.handle(got[0], peer, local);
-      if (!reply) continue;
+      if (!reply) {
+        stats.dropped++;
+        continue;
+      }
+      stats.answered++;
       const out = socks.get(key(reply.from)) ?? conn;
       await out.send(reply.bytes, {
         transport: "udp",
@@ -65,6 +72,7 @@ export function startStunServer(opts: StunServerOptions): StunServerHandle {
     }
   });
   return {
+    stats,
     addresses: [...socks.keys()].map((k) => {
       const [host, port] = k.split("|") as [string, string];
       return { host, port: Number(port) };

@@ -38,6 +38,9 @@ ${PUNCH_DEFAULTS.stunServers.map((s) => `\tlist stun_server '${s}'`).join("\n")}
 	#option dns_name 'home.example.org'
 	# Relay WireGuard for mesh members that cannot reach each other directly ('0' = refuse)
 	option relay '1'
+	# What peers and their LAN hosts reach on this router through the tunnel: 'restricted'
+	# (ping and the control port only) or 'accept' (every local service, the web UI too)
+	option tunnel_input '${PUNCH_DEFAULTS.tunnelInput}'
 
 # A LAN host that runs WireGuard and gets hole-punch help (punchctl lan add writes these):
 #config lanhost 'nas'

@@ -12,6 +12,7 @@
  * 	option web_port '8451'
  * 	option name 'home'
  * 	option dns_domain 'punch'
+ * 	option tunnel_input 'restricted'
  * ```
  */
 
@@ -38,7 +39,14 @@ export interface PunchConfig {
   name: string;
   /** Domain under which peers resolve from the LAN (`NAME.punch`); `none` = off. */
   dnsDomain: string;
+  /**
+   * What peers (and their LAN hosts) may reach on this router through the tunnel: "restricted"
+   * = ping and the control port only; "accept" = every local service.
+   */
+  tunnelInput: TunnelInput;
 }
+
+export type TunnelInput = "accept" | "restricted";
 
 /** Name of the section Punch reads and writes. */
 export const PUNCH_SECTION = "main";
@@ -59,6 +67,7 @@ export const PUNCH_DEFAULTS: Readonly<PunchConfig> = Object.freeze({
   webPort: 8451,
   name: "",
   dnsDomain: "punch",
+  tunnelInput: "restricted",
 });
 
 /** `dns_domain` value that turns the peer names in DNS off. */
@@ -74,6 +83,7 @@ export const PUNCH_OPTIONS: Readonly<Record<keyof PunchConfig, string>> = {
   webPort: "web_port",
   name: "name",
   dnsDomain: "dns_domain",
+  tunnelInput: "tunnel_input",
 };
 
 /** The `main` section, else the first `punch` section. */
@@ -112,6 +122,10 @@ function check(field: keyof PunchConfig, text: string): { ok: string } | { why: 
           /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/.test(text))
         ? { ok: text }
         : { why: `must be a DNS domain like "punch" or "home.arpa" (lowercase), or "none"` };
+    case "tunnelInput":
+      return text === "accept" || text === "restricted"
+        ? { ok: text }
+        : { why: 'must be "accept" or "restricted"' };
     case "name":
       // deno-lint-ignore no-control-regex
       return text.length <= 63 && !/[\x00-\x1f\x7f]/.test(text)
@@ -149,6 +163,7 @@ export function readPunchConfig(sections: readonly UciSection[]): PunchConfig {
   cfg.webPort = num("webPort");
   cfg.name = text("name") ?? cfg.name;
   cfg.dnsDomain = text("dnsDomain") ?? cfg.dnsDomain;
+  cfg.tunnelInput = (text("tunnelInput") as TunnelInput | undefined) ?? cfg.tunnelInput;
   if (r.raw("stun_server") !== undefined) {
     cfg.stunServers = r.list("stun_server").map((v) => {
       const c = check("stunServers", v);

@@ -76,3 +76,75 @@ describe("control socket", () => {
     );
   });
 });
+
+describe("control socket timeouts", () => {
+  let tdir: string;
+  let tpath: string;
+  let tserver: ControlServer;
+  beforeAll(async () => {
+    tdir = await Deno.makeTempDir({ prefix: "punch-ctl-t-" });
+    tpath = `${tdir}/punchd.sock`;
+    tserver = new ControlServer(
+      tpath,
+      (method, params) =>
+        Promise.resolve(method === "echo" ? params : method === "big" ? "x".repeat(300_000) : null),
+      { authMs: 150, lineMs: 150 },
+    );
+    await tserver.start();
+  });
+  afterAll(async () => {
+    await tserver.close();
+    await Deno.remove(tdir, { recursive: true });
+  });
+
+  /** Reads until the server closes the connection (bounded by the test timeout). */
+  async function readToEnd(conn: Deno.Conn): Promise<string> {
+    const buf = new Uint8Array(4096);
+    let out = "";
+    for (let i = 0; i < 100; i++) {
+      const n = await conn.read(buf).catch(() => null);
+      if (n === null) break;
+      out += new TextDecoder().decode(buf.subarray(0, n));
+    }
+    return out;
+  }
+
+  test("a client that connects and sends nothing is closed", async () => {
+    const conn = await Deno.connect({ transport: "unix", path: tpath });
+    expect(await readToEnd(conn)).toBe("");
+    conn.close();
+  });
+
+  test("a client that never finishes its auth line is closed", async () => {
+    const conn = await Deno.connect({ transport: "unix", path: tpath });
+    await conn.write(new TextEncoder().encode('{"id":0,"method":"auth"'));
+    expect(await readToEnd(conn)).toBe("");
+    conn.close();
+  });
+
+  test("after auth, a half line is closed but an idle client is not", async () => {
+    const token = (await Deno.readTextFile(`${tpath}.token`)).trim();
+    const conn = await Deno.connect({ transport: "unix", path: tpath });
+    const enc = new TextEncoder();
+    await conn.write(
+      enc.encode(`{"id":0,"method":"auth","params":{"token":"${token}"}}\n`),
+    );
+    const buf = new Uint8Array(4096);
+    const n = await conn.read(buf);
+    expect(new TextDecoder().decode(buf.subarray(0, n ?? 0))).toContain('"ok":true');
+    // Idle past both limits: still served.
+    await new Promise((r) => setTimeout(r, 400));
+    await conn.write(enc.encode('{"id":1,"method":"echo","params":{"a":1}}\n'));
+    const m = await conn.read(buf);
+    expect(new TextDecoder().decode(buf.subarray(0, m ?? 0))).toContain('"a":1');
+    await conn.write(enc.encode('{"id":2,"method":"ec'));
+    expect(await readToEnd(conn)).toBe("");
+    conn.close();
+  });
+
+  test("a client reads answers far larger than a request may be (status with many peers)", async () => {
+    const c = await ControlClient.connect(tpath);
+    expect(((await c.call("big")) as string).length).toBe(300_000);
+    c.close();
+  });
+});

@@ -73,6 +73,25 @@ describe("join handshake", () => {
     expect(hex).not.toContain(toHex(B.signed.bytes.subarray(3, 40)));
   });
 
+  test("no amplification: a replayed request larger than its reply is answered at most twice", () => {
+    const invites = new InviteStore();
+    const inv = invite(A, invites);
+    const { request } = startJoin(B.keys, inv, B.signed, NOW, seededRandom("b eph"));
+    const h = accepted(
+      handleJoinRequest(A.keys, invites, A.signed, request, NOW, seededRandom("a1"), [
+        C.signed,
+        M.signed,
+      ]),
+    );
+    expect(h.reply.length).toBeGreaterThan(request.length); // two extra cards
+    const answers = Array.from(
+      { length: 10 },
+      (_, i) => handleJoinRequest(A.keys, invites, A.signed, request, NOW + i, seededRandom("a2")),
+    ).filter((r) => r !== null);
+    expect(answers.length).toBe(2);
+    for (const r of answers) expect(r.kind).toBe("retransmit");
+  });
+
   test("a retransmitted request gets the same reply; a second joiner is refused as used", () => {
     const invites = new InviteStore();
     const inv = invite(A, invites);

@@ -11,6 +11,17 @@ afterEach(async () => {
 });
 
 describe("UCI files under --root", () => {
+  test("a file read again unchanged comes from the last parse, as a copy; a change is seen", async () => {
+    const path = `${root}/etc/config/punch`;
+    await Deno.writeTextFile(path, "config punch 'main'\n\toption name 'a'\n");
+    const cfg = new FileConfigBackend(root);
+    const first = await cfg.load("punch");
+    first[0]!.options.name = "changed by a caller";
+    expect((await cfg.load("punch"))[0]!.options.name).toBe("a");
+    await Deno.writeTextFile(path, "config punch 'main'\n\toption name 'b'\n");
+    expect((await cfg.load("punch"))[0]!.options.name).toBe("b");
+  });
+
   test("a broken file gives an error with its line number and is left exactly as it was", async () => {
     const broken =
       "config interface 'lan'\n\toption proto 'static'\n\toption ipaddr '192.168.1.1\n";

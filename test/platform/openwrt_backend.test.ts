@@ -118,6 +118,14 @@ describe("openwrt backend against the ubus/rpcd double", () => {
     const fw = await Deno.readTextFile(`${root}/etc/config/firewall`);
     expect(fw).toContain("\toption dest_port '51820'");
     expect(fw).toContain("config forwarding 'punch_from_lan'");
+    // tunnel_input defaults to restricted: ping and the control port, the rest refused.
+    expect(fw).toMatch(/config zone 'punch'\n(\t.*\n)*\toption input 'REJECT'/);
+    expect(fw).toContain("config rule 'punch_tunnel_ping'");
+    expect(fw).toMatch(/config rule 'punch_tunnel_control'\n(\t.*\n)*\toption dest_port '51821'/);
+    const spoof = await Deno.readTextFile(
+      `${root}/usr/share/nftables.d/ruleset-post/punch-antispoof.nft`,
+    );
+    expect(spoof).toContain('iifname "eth1" ip saddr @tunnel4 counter drop');
     expect(double.configChanges).toContain("network");
     const st = JSON.parse((await punchctl("status", "--json")).stdout);
     expect(st).toMatchObject({

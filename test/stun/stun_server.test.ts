@@ -3,6 +3,8 @@ import { fromHex } from "../../src/lib/bytes.ts";
 import { encodeStun, isStun, parseStun } from "../../src/stun/stun_codec.ts";
 import { listenAddresses, StunResponder } from "../../src/stun/stun_server.ts";
 import { loadVector } from "./vectors.ts";
+import { PAD_SOFTWARE } from "../../src/stun/stun_client_deno.ts";
+import { REQUEST_MIN_BYTES } from "../../src/stun/stun_constants.ts";
 
 const A1 = { host: "192.0.2.1", port: 3478 }, A2 = { host: "192.0.2.2", port: 3479 };
 const peer = { host: "203.0.113.9", port: 51820 };
@@ -112,5 +114,27 @@ describe("StunResponder", () => {
     expect(m.changedAddress).toEqual({ host: "127.77.0.4", port: 3479 });
     expect(m.xorMappedAddress).toBeUndefined();
     expect(m.software).toBeUndefined();
+  });
+  test("noAmplification: a bare request gets nothing, a padded one its answer (never larger)", () => {
+    const big = { host: "2001:db8::1", port: 3478 }, alt = { host: "2001:db8::2", port: 3479 };
+    const v6peer = { host: "2001:db8:ffff::9", port: 51820 };
+    const s = new StunResponder({
+      primary: big,
+      alternate: alt,
+      software: "punch 9.99.999",
+      noAmplification: true,
+    });
+    expect(s.handle(req(), v6peer, big)).toBeNull();
+    const padded = req({ software: PAD_SOFTWARE, fingerprint: true });
+    expect(padded.length).toBe(REQUEST_MIN_BYTES);
+    for (const change of [undefined, { changeIp: true, changePort: true }]) {
+      const p = req({ software: PAD_SOFTWARE, fingerprint: true, changeRequest: change });
+      const r = s.handle(p, v6peer, big)!;
+      expect(r.bytes.length).toBeLessThanOrEqual(p.length);
+    }
+    // An error answer (420: no alternate) is bounded the same way.
+    const lone = new StunResponder({ primary: A1, noAmplification: true });
+    expect(lone.handle(req({ changeRequest: { changeIp: true, changePort: false } }), peer, A1))
+      .toBeNull();
   });
 });

@@ -24,6 +24,7 @@ describe("readPunchConfig", () => {
       webPort: 8451,
       name: "",
       dnsDomain: "punch",
+      tunnelInput: "restricted",
     });
     expect(read("config lanhost 'nas'\n\toption ip '192.168.1.10'\n")).toEqual(PUNCH_DEFAULTS);
   });
@@ -36,7 +37,8 @@ describe("readPunchConfig", () => {
     const text =
       "config punch 'main'\n\toption interface 'wg_home'\n\toption listen_port '51000'\n" +
       "\toption tunnel_prefix '10.99.3.4/16'\n\tlist stun_server 'stun.example.org'\n\toption stun_port '3478'\n" +
-      "\toption web_port '0'\n\toption name 'Cabin router'\n\toption dns_domain 'home.arpa'\n";
+      "\toption web_port '0'\n\toption name 'Cabin router'\n\toption dns_domain 'home.arpa'\n" +
+      "\toption tunnel_input 'accept'\n";
     expect(read(text)).toEqual({
       interface: "wg_home",
       listenPort: 51000,
@@ -46,6 +48,7 @@ describe("readPunchConfig", () => {
       webPort: 0,
       name: "Cabin router",
       dnsDomain: "home.arpa",
+      tunnelInput: "accept",
     });
   });
 
@@ -55,6 +58,7 @@ describe("readPunchConfig", () => {
 
   const invalid: [string, RegExp][] = [
     ["option interface 'wg-0'", /interface "wg-0" must be 1 to 15 letters/],
+    ["option tunnel_input 'open'", /tunnel_input "open" must be "accept" or "restricted"/],
     ["option interface 'averyveryverylongname'", /1 to 15/],
     ["option listen_port '0'", /listen_port "0" must be a whole number from 1 to 65535/],
     ["option stun_port '65536'", /stun_port "65536"/],

@@ -3,6 +3,7 @@ import { createApp } from "../../web/app.ts";
 import { LoginLimiter } from "../../web/login_limiter.ts";
 import { Client, hidden } from "./client.ts";
 import { FakeControl, fakeDeps } from "./fake_control.ts";
+import { webHosts } from "../../src/daemon/web_server_deno.ts";
 
 function setup(opts: Parameters<typeof createApp>[1] = {}) {
   const fc = new FakeControl();
@@ -229,5 +230,47 @@ describe("LoginLimiter", () => {
     expect(l.waitMs("a", 0)).toBeGreaterThan(0);
     l.succeed("a");
     expect(l.waitMs("a", 0)).toBe(0);
+  });
+});
+
+describe("Host header (DNS rebinding)", () => {
+  const hosts = ["192.168.1.1", "router", "router.lan"];
+  function app() {
+    const deps = fakeDeps(new FakeControl());
+    deps.hosts = () => hosts;
+    return createApp(deps);
+  }
+
+  test("the router's own names and addresses pass, with or without a port", async () => {
+    const a = app();
+    for (
+      const host of ["192.168.1.1:8451", "192.168.1.1", "Router.LAN:8451", "router", "router."]
+    ) {
+      const r = await a.request("http://x/login", { headers: { host } });
+      expect(r.status, host).toBe(200);
+    }
+  });
+
+  test("any other Host gets 421 with a clear text, before login or forms are looked at", async () => {
+    const a = app();
+    for (const host of ["evil.example", "192.168.1.1.evil.example:8451", "127.0.0.1", "", "a b"]) {
+      const r = await a.request("http://x/login", { headers: { host } });
+      expect(r.status, host).toBe(421);
+      expect(await r.text()).toMatch(
+        /^Wrong host ".*": this router's web UI answers only to its own names and addresses; open http:\/\/192\.168\.1\.1\/ instead$/,
+      );
+    }
+    const post = await a.request("http://x:8451/login", {
+      method: "POST",
+      headers: { host: "evil.example:8451", "content-type": "application/x-www-form-urlencoded" },
+      body: "username=root&password=x",
+    });
+    expect(post.status).toBe(421);
+    expect(await post.text()).toContain("open http://192.168.1.1:8451/ instead");
+  });
+
+  test("webHosts: LAN address first, then the hostname and hostname.lan", () => {
+    expect(webHosts("192.168.1.1", "OpenWrt")).toEqual(["192.168.1.1", "openwrt", "openwrt.lan"]);
+    expect(webHosts("192.168.1.1", "")).toEqual(["192.168.1.1"]);
   });
 });

@@ -343,11 +343,11 @@ export class PeeringService implements PairingHost {
     const [a, b] = [m.bytes[0], m.bytes[1]];
     if (a === 0x50 && b === 0x4a) {
       void this.serial(() => this.onJoinRequest(m)).catch((e) =>
-        this.d.log(`join request from ${m.host}: ${errorMessage(e)}`)
+        this.d.logFlood("join", `join request from ${m.host}: ${errorMessage(e)}`)
       );
     } else if (a === 0x50 && b === 0x42 && this.admitBundle(m.host)) {
       void this.serial(() => this.onBundle(m)).catch((e) =>
-        this.d.log(`cards from ${m.host}: ${errorMessage(e)}`)
+        this.d.logFlood("cards", `cards from ${m.host}: ${errorMessage(e)}`)
       );
     }
   }
@@ -382,7 +382,7 @@ export class PeeringService implements PairingHost {
     }
     if (h === null) return;
     if (h.kind !== "accepted") {
-      if (h.kind === "rejected") this.d.log(`${h.message} (from ${m.host})`);
+      if (h.kind === "rejected") this.d.logFlood("join", `${h.message} (from ${m.host})`);
       await this.port?.send(m.host, m.port, h.reply);
       return;
     }
@@ -416,7 +416,9 @@ export class PeeringService implements PairingHost {
       const r = this.cards.offer(bytes, now);
       if (r.status === "accepted" && r.card) accepted.push(r.card);
       accepted.push(...r.promoted);
-      if (r.status === "invalid") this.d.log(`dropped a card from ${m.host}: ${r.reason}`);
+      if (r.status === "invalid") {
+        this.d.logFlood("cards", `dropped a card from ${m.host}: ${r.reason}`);
+      }
       for (const k of r.removed) {
         this.d.log(`card of signer ${k.slice(0, 8)}… lost its introduction`);
       }

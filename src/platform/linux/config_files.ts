@@ -23,11 +23,22 @@ export class FileConfigBackend implements ConfigBackend {
     return `${this.root}/etc/config/${config}`;
   }
 
+  /**
+   * The last parse of each file, by its text: punchd reads `network` and `punch` many times a
+   * minute (status, reconcile, LAN assist), and parsing 100 peers or 200 LAN hosts takes tens of
+   * milliseconds (more in the package's interpreter-only V8). Callers get their own copy.
+   */
+  private parsed = new Map<string, { text: string; sections: UciSection[] }>();
+
   async load(config: string): Promise<UciSection[]> {
     const text = await readTextOrNull(this.path(config));
     if (text === null) return [];
+    const hit = this.parsed.get(config);
+    if (hit !== undefined && hit.text === text) return structuredClone(hit.sections);
     try {
-      return sections(parseUci(text));
+      const list = sections(parseUci(text));
+      this.parsed.set(config, { text, sections: list });
+      return structuredClone(list);
     } catch (e) {
       throw new Error(
         `Cannot read ${this.path(config)}: ${(e as Error).message}; fix the file by hand`,

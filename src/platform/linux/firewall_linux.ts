@@ -1,5 +1,5 @@
 import { exec, execOk } from "../exec_deno.ts";
-import type { FirewallBackend } from "../types.ts";
+import type { FirewallBackend, TunnelPolicy } from "../types.ts";
 
 /** fw4's table; the chains Punch adds to are fw4's own (see openwrt.md §6). */
 const FW4_TABLE = ["inet", "fw4"] as const;
@@ -101,9 +101,13 @@ export class LinuxFirewall implements FirewallBackend {
     );
   }
 
-  async allowTunnel(ifname: string | null, lanDevice: string | null): Promise<void> {
+  async allowTunnel(
+    ifname: string | null,
+    lanDevice: string | null,
+    policy: TunnelPolicy = { input: "accept", controlPort: 0 },
+  ): Promise<void> {
     const q = (s: string) => `"${s}"`;
-    await this.ensure("input", "zone", ifname ? [`iifname ${q(ifname)} counter accept`] : []);
+    await this.ensure("input", "zone", ifname ? tunnelInputRules(q(ifname), policy) : []);
     await this.ensure(
       "forward",
       "zone",
@@ -129,6 +133,18 @@ export class LinuxFirewall implements FirewallBackend {
       await execOk(["nft", "-f", "-"], { stdin: `table inet ${table} {\n${nft}\n}\n` });
     }
   }
+}
+
+/** Input rules for the tunnel device `dev` (quoted): all, or ping and the control port only. */
+export function tunnelInputRules(dev: string, policy: TunnelPolicy): string[] {
+  if (policy.input === "accept") return [`iifname ${dev} counter accept`];
+  return [
+    `iifname ${dev} ct state established,related counter accept`,
+    `iifname ${dev} meta l4proto { icmp, ipv6-icmp } counter accept`,
+    `iifname ${dev} udp dport ${policy.controlPort} counter accept`,
+    `iifname ${dev} meta l4proto tcp counter reject with tcp reset`,
+    `iifname ${dev} counter reject`,
+  ];
 }
 
 /** nft prints counters and normalises quoting; compare rules on what they match and do. */

@@ -1,7 +1,7 @@
 import { findSection, type UciChange, type UciSection, type UciValue } from "../../uci/mod.ts";
 import { execOk } from "../exec_deno.ts";
 import { writeFileAtomic } from "../atomic_file_deno.ts";
-import type { ConfigBackend, FirewallBackend } from "../types.ts";
+import type { ConfigBackend, FirewallBackend, TunnelPolicy } from "../types.ts";
 
 /** Changes that make named section `name` of `type` hold exactly `values` (null deletes it). */
 export function ensureSection(
@@ -62,7 +62,12 @@ export class UciFirewall implements FirewallBackend {
     );
   }
 
-  allowTunnel(ifname: string | null, _lanDevice: string | null): Promise<void> {
+  allowTunnel(
+    ifname: string | null,
+    _lanDevice: string | null,
+    policy: TunnelPolicy = { input: "accept", controlPort: 0 },
+  ): Promise<void> {
+    const restricted = ifname !== null && policy.input === "restricted";
     return this.ensure((l) => [
       ...ensureSection(
         l,
@@ -71,10 +76,33 @@ export class UciFirewall implements FirewallBackend {
         ifname === null ? null : {
           name: "punch",
           network: [ifname],
-          input: "ACCEPT",
+          input: restricted ? "REJECT" : "ACCEPT",
           output: "ACCEPT",
           forward: "REJECT",
         },
+      ),
+      // fw4 emits "icmp" without a family as both ICMP and ICMPv6.
+      ...ensureSection(
+        l,
+        "rule",
+        "punch_tunnel_ping",
+        restricted
+          ? { name: "Punch-tunnel-ping", src: "punch", proto: "icmp", target: "ACCEPT" }
+          : null,
+      ),
+      ...ensureSection(
+        l,
+        "rule",
+        "punch_tunnel_control",
+        restricted
+          ? {
+            name: "Punch-tunnel-control",
+            src: "punch",
+            proto: "udp",
+            dest_port: String(policy.controlPort),
+            target: "ACCEPT",
+          }
+          : null,
       ),
       ...ensureSection(
         l,
