@@ -1,0 +1,115 @@
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { type Lab, labUp } from "./lab.ts";
+import { planLab } from "./topology.ts";
+
+/** IPv6 in the lab: global addresses on WANs, routed (no NAT66) through upstreams, fw4 filtering. */
+const NAME = "ip6";
+let lab: Lab;
+
+/** Packet counter of the first rule in `chain` whose text contains `needle`. */
+async function counter(router: string, chain: string, needle: string): Promise<number> {
+  const r = await lab.exec(router, ["nft", "list", "chain", "inet", "fw4", chain]);
+  const line = r.stdout.split("\n").find((l) =>
+    l.includes(needle) && l.includes("counter packets")
+  );
+  const m = /counter packets (\d+)/.exec(line ?? "");
+  if (m === null) throw new Error(`No counter for "${needle}" in ${chain}:\n${r.stdout}`);
+  return Number(m[1]);
+}
+
+describe("IPv6 plan (sans-I/O)", () => {
+  test("public and upstream routers get routed addresses, IPv6 stays off elsewhere", () => {
+    const p = planLab({
+      name: "ip6",
+      routers: [
+        { id: "a", v6: true },
+        { id: "b", v6: true, upstream: [{ kind: "symmetric", inside: "10.0.2.0/24" }] },
+        { id: "c" },
+      ],
+      internetHosts: [{ id: "echo", addresses: ["203.0.113.5/24", "2001:db8::5"] }],
+    });
+    const node = (id: string) => p.nodes.find((n) => n.id === id)!;
+    expect(node("inet").addrs["br0"]).toEqual(["203.0.113.1/24", "2001:db8::1/64"]);
+    expect(node("inet").routes6).toEqual(["2001:db8:2::/48 via 2001:db8::20"]);
+    expect(node("a").router?.wanV6).toBe("2001:db8::10/64");
+    expect(node("a").gateway6).toBe("2001:db8::1");
+    expect(node("b-up0").addrs).toEqual({
+      out0: ["203.0.113.20/24", "2001:db8::20/64"],
+      in0: ["10.0.2.1/24", "2001:db8:2:0::1/64"],
+    });
+    expect(node("b").router?.wanV6).toBe("2001:db8:2:0::2/64");
+    expect(node("b").gateway6).toBe("2001:db8:2:0::1");
+    expect(node("c").ipv6).toBeUndefined();
+    expect(node("echo").addrs["eth0"]).toEqual(["203.0.113.5/24", "2001:db8::5/64"]);
+    expect(() =>
+      planLab({
+        name: "ip6",
+        routers: [{
+          id: "f",
+          v6: true,
+          upstream: [{ kind: "cone", inside: "100.64.0.0/24", shared: "cgn" }],
+        }],
+      })
+    ).toThrow(/shared upstream/);
+  });
+});
+
+describe("IPv6 in the lab", () => {
+  beforeAll(async () => {
+    lab = await labUp({
+      name: NAME,
+      routers: [
+        { id: "a", v6: true, hosts: 0 },
+        {
+          id: "b",
+          v6: true,
+          hosts: 0,
+          acceptWanUdp: [51820],
+          upstream: [{ kind: "cone", inside: "10.0.2.0/24" }, {
+            kind: "symmetric",
+            inside: "100.64.0.0/24",
+          }],
+        },
+        { id: "c", hosts: 0 },
+      ],
+      internetHosts: [
+        { id: "echo", addresses: ["203.0.113.5/24", "2001:db8::5"] },
+        { id: "stranger", addresses: ["203.0.113.99/24", "2001:db8::99"] },
+      ],
+    });
+    await lab.startUdpEcho("echo", [3478]);
+  }, 60_000);
+  afterAll(async () => {
+    await lab?.down();
+  }, 60_000);
+
+  test("a router's IPv6 WAN reaches an IPv6 internet host, through upstream NATs without NAT66", async () => {
+    expect((await lab.exec("a", ["ping", "-6", "-c", "1", "-W", "2", "2001:db8::5"])).code).toBe(0);
+    expect((await lab.exec("b", ["ping", "-6", "-c", "1", "-W", "2", "2001:db8::5"])).code).toBe(0);
+    const seen = await lab.udpProbe("b", 41000, ["[2001:db8::5]:3478"]);
+    expect(seen["[2001:db8::5]:3478"]).toBe(`[${lab.wanV6Address("b")}]:41000`);
+    // IPv4 still goes through both NATs.
+    const v4 = await lab.udpProbe("b", 41001, ["203.0.113.5:3478"]);
+    expect(v4["203.0.113.5:3478"]).toMatch(/^203\.0\.113\.20:\d+$/);
+    // A router without v6 has none.
+    expect(lab.wanV6Address("c")).toBeUndefined();
+    expect((await lab.exec("c", ["ip", "-6", "addr", "show", "dev", "wan0"])).stdout.trim()).toBe(
+      "",
+    );
+  });
+
+  test("unsolicited inbound IPv6 is rejected by the router's fw4, an admitted port is let in", async () => {
+    const a6 = lab.wanV6Address("a")!, b6 = lab.wanV6Address("b")!;
+    const before = await counter("a", "reject_from_wan", 'iifname "wan0"');
+    const got = await lab.udpProbe("stranger", 40001, [`[${a6}]:40000`], 600);
+    expect(got[`[${a6}]:40000`]).toBeNull();
+    expect(await counter("a", "reject_from_wan", 'iifname "wan0"')).toBeGreaterThan(before);
+    // Behind the NATs: the upstreams route IPv6 unfiltered, b's own fw4 decides.
+    const rejB = await counter("b", "reject_from_wan", 'iifname "wan0"');
+    await lab.udpProbe("stranger", 40002, [`[${b6}]:40000`], 300);
+    expect(await counter("b", "reject_from_wan", 'iifname "wan0"')).toBeGreaterThan(rejB);
+    const allowed = await counter("b", "input_wan", "Allow-UDP-51820");
+    await lab.udpProbe("stranger", 40003, [`[${b6}]:51820`], 300);
+    expect(await counter("b", "input_wan", "Allow-UDP-51820")).toBeGreaterThan(allowed);
+  });
+});
