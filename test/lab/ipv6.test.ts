@@ -4,6 +4,7 @@ import { planLab } from "./topology.ts";
 
 /** IPv6 in the lab: global addresses on WANs, routed (no NAT66) through upstreams, fw4 filtering. */
 const NAME = "ip6";
+const CONTROL_PORT = 51821;
 let lab: Lab;
 
 /** Packet counter of the first rule in `chain` whose text contains `needle`. */
@@ -64,21 +65,39 @@ describe("IPv6 in the lab", () => {
           id: "b",
           v6: true,
           hosts: 0,
-          acceptWanUdp: [51820],
+          acceptWanUdp: [40100],
           upstream: [{ kind: "cone", inside: "10.0.2.0/24" }, {
             kind: "symmetric",
             inside: "100.64.0.0/24",
           }],
         },
         { id: "c", hosts: 0 },
+        {
+          id: "d",
+          v6: true,
+          hosts: 0,
+          // Stands for a filter in front of the router (modem, ISP) dropping the admitted port.
+          firewallIncludes: [{
+            position: "chain-pre",
+            chain: "input",
+            text:
+              `iifname "wan0" meta nfproto ipv6 udp dport ${CONTROL_PORT} ct state new drop comment "lab: upstream filter"`,
+          }],
+        },
       ],
       internetHosts: [
         { id: "echo", addresses: ["203.0.113.5/24", "2001:db8::5"] },
         { id: "stranger", addresses: ["203.0.113.99/24", "2001:db8::99"] },
+        {
+          id: "stun",
+          addresses: ["203.0.113.3/24", "203.0.113.4/24", "2001:db8::3", "2001:db8::4"],
+        },
       ],
     });
     await lab.startUdpEcho("echo", [3478]);
-  }, 60_000);
+    await lab.startStun("stun");
+    await Promise.all(["a", "b", "d"].map((id) => lab.startPunchd(id)));
+  }, 120_000);
   afterAll(async () => {
     await lab?.down();
   }, 60_000);
@@ -108,8 +127,29 @@ describe("IPv6 in the lab", () => {
     const rejB = await counter("b", "reject_from_wan", 'iifname "wan0"');
     await lab.udpProbe("stranger", 40002, [`[${b6}]:40000`], 300);
     expect(await counter("b", "reject_from_wan", 'iifname "wan0"')).toBeGreaterThan(rejB);
-    const allowed = await counter("b", "input_wan", "Allow-UDP-51820");
-    await lab.udpProbe("stranger", 40003, [`[${b6}]:51820`], 300);
-    expect(await counter("b", "input_wan", "Allow-UDP-51820")).toBeGreaterThan(allowed);
+    const allowed = await counter("b", "input_wan", "Allow-UDP-40100");
+    await lab.udpProbe("stranger", 40003, [`[${b6}]:40100`], 300);
+    expect(await counter("b", "input_wan", "Allow-UDP-40100")).toBeGreaterThan(allowed);
+  });
+
+  test.each([
+    ["a", "open"],
+    ["b", "open"],
+    ["d", "filtered"],
+  ])("punchctl netcheck on %s: the global IPv6 address, inbound to the control port %s", async (
+    id,
+    inbound,
+  ) => {
+    const r = await lab.punchctl(id, ["netcheck", "--json"]);
+    expect(r.stderr).toBe("");
+    const report = JSON.parse(r.stdout);
+    expect(report.ipv6).toEqual({
+      global: [lab.wanV6Address(id)],
+      inbound,
+      inboundPort: CONTROL_PORT,
+    });
+    expect(report.publicV6.host).toBe(lab.wanV6Address(id));
+    const text = (await lab.punchctl(id, ["netcheck", "--cached"])).stdout;
+    expect(text).toContain(`(inbound UDP to port ${CONTROL_PORT} ${inbound})`);
   });
 });
