@@ -17,6 +17,7 @@ import { endpointNames, NameCache, withResolvedEndpoints } from "../wg/endpoint_
 import { resolveName } from "../platform/dns_deno.ts";
 import { tunnelAddressFor } from "../wg/tunnel_address.ts";
 import { interfacePublicKey, type PathContext, type PeerStatus, peerStatuses } from "./status.ts";
+import { EndpointOverrides } from "./endpoint_overrides.ts";
 import { PathTracker } from "../wg/peer_path.ts";
 import type { Timer } from "../lib/timer.ts";
 import { FirstContactService } from "./first_contact_service.ts";
@@ -88,6 +89,8 @@ export class Daemon {
   private statusParts = new Map<string, () => unknown>();
   private warningSources: (() => string[])[] = [];
   private readonly paths = new PathTracker();
+  /** Endpoints that replace the configured ones at runtime (never written to UCI). */
+  readonly endpointOverrides = new EndpointOverrides();
   /** This router's netcheck verdict, for the advice when a peer has no path (set by netcheck). */
   verdict: () => string | undefined = () => undefined;
   /** Breaks ties between handshake initiations that cross (ours and our LAN hosts'). */
@@ -176,7 +179,10 @@ export class Daemon {
       const problems: string[] = [];
       try {
         const { cfg, model } = await this.model();
-        const want = await this.resolveEndpoints(desiredFrom(model, cfg.listenPort));
+        // Runtime endpoints (path choice) replace configured ones, in RAM only.
+        const want = this.endpointOverrides.applyTo(
+          await this.resolveEndpoints(desiredFrom(model, cfg.listenPort)),
+        );
         // Before the apply: a new peer's first initiation leaves at once and must be remembered.
         const live = await this.platform.wg.dump(model.name).catch(() => null);
         await this.firstContact.setLocal(

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { type Lab, labUp } from "./lab.ts";
+import { type Lab, labUp, waitFor } from "./lab.ts";
 import { planLab } from "./topology.ts";
 
 /** IPv6 in the lab: global addresses on WANs, routed (no NAT66) through upstreams, fw4 filtering. */
@@ -36,10 +36,10 @@ describe("IPv6 plan (sans-I/O)", () => {
     expect(node("a").gateway6).toBe("2001:db8::1");
     expect(node("b-up0").addrs).toEqual({
       out0: ["203.0.113.20/24", "2001:db8::20/64"],
-      in0: ["10.0.2.1/24", "2001:db8:2:0::1/64"],
+      in0: ["10.0.2.1/24", "2001:db8:2::1/64"],
     });
-    expect(node("b").router?.wanV6).toBe("2001:db8:2:0::2/64");
-    expect(node("b").gateway6).toBe("2001:db8:2:0::1");
+    expect(node("b").router?.wanV6).toBe("2001:db8:2::2/64");
+    expect(node("b").gateway6).toBe("2001:db8:2::1");
     expect(node("c").ipv6).toBeUndefined();
     expect(node("echo").addrs["eth0"]).toEqual(["203.0.113.5/24", "2001:db8::5/64"]);
     expect(() =>
@@ -84,6 +84,7 @@ describe("IPv6 in the lab", () => {
               `iifname "wan0" meta nfproto ipv6 udp dport ${CONTROL_PORT} ct state new drop comment "lab: upstream filter"`,
           }],
         },
+        { id: "e", v6: true, hosts: 0, upstream: [{ kind: "symmetric", inside: "10.0.5.0/24" }] },
       ],
       internetHosts: [
         { id: "echo", addresses: ["203.0.113.5/24", "2001:db8::5"] },
@@ -96,7 +97,7 @@ describe("IPv6 in the lab", () => {
     });
     await lab.startUdpEcho("echo", [3478]);
     await lab.startStun("stun");
-    await Promise.all(["a", "b", "d"].map((id) => lab.startPunchd(id)));
+    await Promise.all(["a", "b", "d", "e"].map((id) => lab.startPunchd(id)));
   }, 120_000);
   afterAll(async () => {
     await lab?.down();
@@ -152,4 +153,41 @@ describe("IPv6 in the lab", () => {
     const text = (await lab.punchctl(id, ["netcheck", "--cached"])).stdout;
     expect(text).toContain(`(inbound UDP to port ${CONTROL_PORT} ${inbound})`);
   });
+
+  test("two routers behind symmetric IPv4 NATs pair and connect directly over IPv6", async () => {
+    const ok = async (id: string, argv: string[]) => {
+      const r = await lab.punchctl(id, argv);
+      if (r.code !== 0) throw new Error(`punchctl ${argv[0]} on ${id}: ${r.stderr}`);
+      return r.stdout;
+    };
+    // Both cards carry the global IPv6 endpoint once netcheck ran.
+    for (const id of ["b", "e"]) {
+      const hasV6 = async () =>
+        (JSON.parse(await ok(id, ["cards", "--json"])) as { self: boolean; endpoints: string[] }[])
+          .find((c) => c.self)?.endpoints.includes(`[${lab.wanV6Address(id)}]:51820`) ?? false;
+      expect(await waitFor(hasV6, 20_000, 250)).toBe(true);
+    }
+    const { token } = JSON.parse(await ok("b", ["invite", "--json"])) as { token: string };
+    const joined = JSON.parse(await ok("e", ["join", "--json", token])) as { reply?: string };
+    // IPv4 cannot reach b through its NATs, and the control port speaks IPv4 only: reply token.
+    expect(joined.reply).toMatch(/^punch1r-/);
+    expect(await ok("b", ["accept", joined.reply!])).toMatch(/^paired with "e"/);
+    const path = async (id: string, peer: string) => {
+      const st = JSON.parse(await ok(id, ["status", "--json"])) as {
+        peers: { name: string; state: string; path: string; endpoint?: string }[];
+      };
+      return st.peers.find((p) => p.name === peer);
+    };
+    expect(
+      await waitFor(async () => (await path("b", "e"))?.path === "ipv6", 30_000, 250),
+    ).toBe(true);
+    expect(await waitFor(async () => (await path("e", "b"))?.path === "ipv6", 10_000, 250)).toBe(
+      true,
+    );
+    const wg = await lab.nsExecInProcess(lab.punchdPid("b")!, ["wg", "show", "wg0", "endpoints"]);
+    expect(wg.stdout).toContain(`[${lab.wanV6Address("e")}]:51820`);
+    // The choice lives in RAM: UCI keeps the IPv4 endpoint from the card.
+    const uci = await Deno.readTextFile(`${lab.routerDir("b")}/etc/config/network`);
+    expect(uci).not.toContain(lab.wanV6Address("e")!);
+  }, 60_000);
 });

@@ -237,7 +237,7 @@ export function planLab(spec: LabSpec): LabPlan {
       };
       if (v6) {
         const depth = ups.length - 1 - k;
-        const net = `2001:db8:${i + 1}:${depth}::`;
+        const net = depth === 0 ? `2001:db8:${i + 1}::` : `2001:db8:${i + 1}:${depth}::`;
         node.ipv6 = true;
         node.addrs["out0"]!.push(out6.addr);
         node.addrs["in0"]!.push(`${net}1/64`);

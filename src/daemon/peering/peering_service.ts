@@ -37,6 +37,7 @@ import {
   StateWriter,
 } from "./identity_store_deno.ts";
 import { upsertPeer } from "./peer_apply.ts";
+import { type PathPeer, PathService } from "./path_service.ts";
 import { emptyState, type PairedPeer, type PeeringState } from "./peering_state.ts";
 import type { Timer } from "../../lib/timer.ts";
 import { type LanBridge, remoteLanHosts } from "./lan_bridge.ts";
@@ -71,6 +72,7 @@ export class PeeringService implements PairingHost {
   private queue: Promise<unknown> = Promise.resolve();
   private refreshTimer: Timer | undefined;
   private firewallTimer: Timer | undefined;
+  private paths: PathService | undefined;
   private wanBudget = { second: 0, used: 0 };
   private problem: string | undefined = "not started";
   private readonly started = Promise.withResolvers<void>();
@@ -135,11 +137,33 @@ export class PeeringService implements PairingHost {
       () => void d.platform.firewall.allowWanUdp("control", this.controlPort).catch(() => {}),
       FIREWALL_RECHECK_MS,
     );
+    this.paths = new PathService(d, () => this.pathPeers());
+    this.paths.start();
     this.pushAll([0, 2000]);
     d.log(`peering on UDP port ${this.controlPort} (card seq ${this.own?.card.seq})`);
   }
 
+  /** Every peer whose card (or pairing record) lists endpoints, for the path chooser. */
+  private pathPeers(): PathPeer[] {
+    const own = this.own?.card.wgPublicKey;
+    const out = new Map<string, PathPeer>();
+    for (const p of this.state.paired) {
+      out.set(p.wgPublicKey, {
+        publicKey: p.wgPublicKey,
+        name: p.name,
+        endpoints: p.endpoints ?? [],
+      });
+    }
+    for (const c of this.cards.list()) {
+      const k = c.card.wgPublicKey;
+      out.set(k, { publicKey: k, name: c.card.name, endpoints: c.card.endpoints });
+    }
+    if (own !== undefined) out.delete(own);
+    return [...out.values()];
+  }
+
   async stop(): Promise<void> {
+    this.paths?.stop();
     clearInterval(this.refreshTimer);
     clearInterval(this.firewallTimer);
     for (const t of this.timers) clearTimeout(t);
