@@ -116,6 +116,11 @@ export class PathChooser {
     return s.index < 0 ? undefined : i.candidates[s.index];
   }
 
+  /** Whether `publicKey` has a cursor already. */
+  knows(publicKey: string): boolean {
+    return this.peers.has(publicKey);
+  }
+
   /** Forget peers not in `keys`. */
   keepOnly(keys: ReadonlySet<string>): void {
     for (const k of this.peers.keys()) if (!keys.has(k)) this.peers.delete(k);

@@ -34,6 +34,8 @@ export class PathService {
   private readonly chooser = new PathChooser();
   private timer: Timer | undefined;
   private busy = false;
+  /** Peers this service set an override for. */
+  private readonly mine = new Set<string>();
   private lastFull = 0;
   private allAlive = false;
   private ctx: { at: number; ownSubnets: string[]; haveV6: boolean } | undefined;
@@ -64,20 +66,41 @@ export class PathService {
     }
   }
 
+  /**
+   * Before a card peer is configured: a peer without a working tunnel gets its best candidate at
+   * once, so WireGuard's first initiation goes there (the next may only follow 5 s later).
+   */
+  async prime(p: PathPeer, configured: string | undefined): Promise<void> {
+    if (this.chooser.knows(p.publicKey)) return;
+    const now = this.d.now();
+    const { model } = await this.d.model();
+    const live = (await this.d.platform.wg.dump(model.name))?.peers.find((l) =>
+      l.publicKey === p.publicKey
+    );
+    const hsMs = (live?.latestHandshake ?? 0) * 1000;
+    if (hsMs > 0 && now - hsMs < DEAD_AFTER_MS) return; // working: the ticks take it from here
+    const ctx = await this.context(model.name, now);
+    const pick = this.chooser.step({
+      publicKey: p.publicKey,
+      candidates: rankCandidates(p.endpoints, ctx),
+      latestHandshakeMs: 0,
+    }, now);
+    this.apply(p, pick, configured);
+  }
+
   private async pass(now: number): Promise<boolean> {
     const peers = this.peers();
     const { model } = await this.d.model();
     const dump = peers.length === 0 ? null : await this.d.platform.wg.dump(model.name);
     let changed = false;
-    const keep = new Set<string>();
     this.allAlive = true;
     if (dump !== null) {
       const ctx = await this.context(model.name, now);
       for (const p of peers) {
         const conf = model.peers.find((c) => c.publicKey === p.publicKey && !c.disabled);
         const live = dump.peers.find((l) => l.publicKey === p.publicKey);
+        // Not configured (yet): a primed choice waits for the reconcile that adds the peer.
         if (conf === undefined || live === undefined) continue;
-        keep.add(p.publicKey);
         const hsMs = live.latestHandshake * 1000;
         if (!(hsMs > 0 && now - hsMs < DEAD_AFTER_MS)) this.allAlive = false;
         const pick = this.chooser.step({
@@ -92,11 +115,13 @@ export class PathService {
         changed = this.apply(p, pick, configured) || changed;
       }
     }
-    this.chooser.keepOnly(keep);
-    for (const p of peers) {
-      if (!keep.has(p.publicKey)) {
-        changed = this.d.endpointOverrides.clear(p.publicKey, SOURCE) || changed;
-      }
+    // Peers no longer paired or carded: forget them and drop their overrides.
+    const keys = new Set(peers.map((p) => p.publicKey));
+    this.chooser.keepOnly(keys);
+    for (const k of [...this.mine]) {
+      if (keys.has(k)) continue;
+      this.mine.delete(k);
+      changed = this.d.endpointOverrides.clear(k, SOURCE) || changed;
     }
     return changed;
   }
@@ -111,6 +136,7 @@ export class PathService {
       return cleared;
     }
     if (o.get(p.publicKey) !== undefined && o.get(p.publicKey)!.source !== SOURCE) return false;
+    this.mine.add(p.publicKey);
     const set = o.set(p.publicKey, pick.endpoint, SOURCE);
     if (set) this.d.log(`path to "${p.name}": trying ${pick.endpoint} (${pick.kind})`);
     return set;

@@ -1,5 +1,6 @@
 import { errorMessage } from "../../lib/errors.ts";
 import { toBase64 } from "../../lib/base64.ts";
+import { formatEndpoint } from "../../lib/net.ts";
 import { readLanWan } from "../../uci/mod.ts";
 import {
   CardStore,
@@ -514,6 +515,11 @@ export class PeeringService implements PairingHost {
       for (const r of refused) this.d.log(r);
     }
     const endpoint = bestEndpoint(c.endpoints);
+    // A new peer's first initiation goes to the best candidate, not to IPv4 and 5 s later on.
+    await this.paths?.prime(
+      { publicKey: c.wgPublicKey, name: localName ?? c.name, endpoints: c.endpoints },
+      endpoint ? formatEndpoint(endpoint) : undefined,
+    ).catch((e) => this.d.log(`path choice failed: ${errorMessage(e)}`));
     return await upsertPeer(this.d, {
       publicKey: c.wgPublicKey,
       name: localName ?? c.name,
