@@ -7,9 +7,10 @@
  * port left as the cell has it), as scripts/bench-foundation.ts does it. Bounded: one lab per
  * cell and side, each wait ≤ --bound seconds.
  * Usage: scripts/bench matrix [--bound 15] [--kinds nothing,accept,cone,cgnat,symmetric] [--v6 off,on]
+ *   [--punchd OTHER/bin/punchd (compare another checkout)] [--no-naive]
  */
 import { type Lab, labUp, type RouterSpec, waitFor, wgKeyPair } from "../test/lab/lab.ts";
-import { ctl } from "./bench_common.ts";
+import { ctl, hasHandshake } from "./bench_common.ts";
 
 const arg = (name: string, dflt: string) => {
   const i = Deno.args.indexOf(name);
@@ -23,6 +24,9 @@ const kinds = arg("--kinds", KINDS.join(",")).split(",").filter((k): k is Kind =
 );
 const v6s = arg("--v6", "off,on").split(",").map((s) => s === "on");
 const NAME = "bmx";
+/** Another checkout's `bin/punchd` to compare with (same lab, same punchctl). */
+const PUNCHD = arg("--punchd", "");
+const skipNaive = Deno.args.includes("--no-naive");
 
 function router(id: string, i: number, kind: Kind, v6: boolean): RouterSpec {
   const base: RouterSpec = { id, hosts: 0, ...(v6 ? { v6: true } : {}) };
@@ -72,7 +76,8 @@ async function punchCell(a: Kind, b: Kind, v6: boolean): Promise<Outcome> {
   const lab = await cellLab(a, b, v6);
   try {
     await lab.startStun("stun");
-    await Promise.all([lab.startPunchd("a"), lab.startPunchd("b")]);
+    const opts = PUNCHD === "" ? {} : { program: PUNCHD };
+    await Promise.all([lab.startPunchd("a", [], opts), lab.startPunchd("b", [], opts)]);
     // Netcheck fills the cards' endpoints (bounded; pairing goes on without them).
     for (const id of ["a", "b"]) {
       await waitFor(
@@ -98,20 +103,23 @@ async function punchCell(a: Kind, b: Kind, v6: boolean): Promise<Outcome> {
       await ctl(lab, "a", ["accept", joined.reply]);
       note = "reply";
     }
-    let path = "none";
-    const ok = await waitFor(
-      async () => {
-        const st = JSON.parse(await ctl(lab, "b", ["status", "--json"])) as {
-          peers: { state: string; path: string }[];
-        };
-        const p = st.peers[0];
-        if (p?.state === "connected") path = p.path;
-        return p?.state === "connected";
-      },
-      BOUND_MS,
-      20,
-    );
+    const ok = await waitFor(() => hasHandshake(lab, "b"), BOUND_MS, 20);
     const ms = performance.now() - t0;
+    let path = "none";
+    if (ok) {
+      // The path as status tells it once WireGuard has handshaken.
+      await waitFor(
+        async () => {
+          const st = JSON.parse(await ctl(lab, "b", ["status", "--json"])) as {
+            peers: { state: string; path: string }[];
+          };
+          path = st.peers[0]?.path ?? "none";
+          return st.peers[0]?.state === "connected";
+        },
+        5000,
+        100,
+      );
+    }
     return ok ? { ok, ms, path, note } : { ok, note };
   } catch (e) {
     return { ok: false, note: e instanceof Error ? e.message.split("\n")[0]!.slice(0, 60) : "?" };
@@ -179,7 +187,7 @@ for (const v6 of v6s) {
     ]];
     for (const [a, b] of pairs) {
       const punch = await punchCell(a, b, v6);
-      const naive = await naiveCell(a, b, v6);
+      const naive = skipNaive ? { ok: false, note: "skipped" } : await naiveCell(a, b, v6);
       const row = [a, b, v6 ? "yes" : "no", show(punch), show(naive)];
       rows.push(row);
       console.log(row.join(" | "));

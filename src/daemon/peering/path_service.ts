@@ -44,6 +44,8 @@ export class PathService {
 
   start(): void {
     this.d.onWanChange(() => (this.ctx = undefined));
+    // Known before the first pairing, so priming a new peer costs no `ip` calls.
+    void this.d.model().then(({ model }) => this.context(model.name, this.d.now())).catch(() => {});
     this.timer = setInterval(() => void this.tick(), PATH_TICK_MS);
   }
 
@@ -74,11 +76,14 @@ export class PathService {
     if (this.chooser.knows(p.publicKey)) return;
     const now = this.d.now();
     const { model } = await this.d.model();
-    const live = (await this.d.platform.wg.dump(model.name))?.peers.find((l) =>
-      l.publicKey === p.publicKey
-    );
-    const hsMs = (live?.latestHandshake ?? 0) * 1000;
-    if (hsMs > 0 && now - hsMs < DEAD_AFTER_MS) return; // working: the ticks take it from here
+    // Only a peer already configured can have a working tunnel (one `wg show` to find out).
+    if (model.peers.some((c) => c.publicKey === p.publicKey)) {
+      const live = (await this.d.platform.wg.dump(model.name))?.peers.find((l) =>
+        l.publicKey === p.publicKey
+      );
+      const hsMs = (live?.latestHandshake ?? 0) * 1000;
+      if (hsMs > 0 && now - hsMs < DEAD_AFTER_MS) return; // working: the ticks take it from here
+    }
     const ctx = await this.context(model.name, now);
     const pick = this.chooser.step({
       publicKey: p.publicKey,
@@ -91,6 +96,7 @@ export class PathService {
   private async pass(now: number): Promise<boolean> {
     const peers = this.peers();
     const { model } = await this.d.model();
+    if (peers.length === 0) await this.context(model.name, now); // kept warm for priming
     const dump = peers.length === 0 ? null : await this.d.platform.wg.dump(model.name);
     let changed = false;
     this.allAlive = true;

@@ -516,15 +516,17 @@ export class PeeringService implements PairingHost {
     }
     const endpoint = bestEndpoint(c.endpoints);
     // A new peer's first initiation goes to the best candidate, not to IPv4 and 5 s later on.
-    await this.paths?.prime(
+    const primed = this.paths?.prime(
       { publicKey: c.wgPublicKey, name: localName ?? c.name, endpoints: c.endpoints },
       endpoint ? formatEndpoint(endpoint) : undefined,
     ).catch((e) => this.d.log(`path choice failed: ${errorMessage(e)}`));
-    return await upsertPeer(this.d, {
+    const changed = await upsertPeer(this.d, {
       publicKey: c.wgPublicKey,
       name: localName ?? c.name,
       allowedIps: plan.allowedIps,
       ...(endpoint ? { endpoint } : {}),
     });
+    await primed; // before the caller's reconcile
+    return changed;
   }
 }
