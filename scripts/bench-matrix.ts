@@ -7,10 +7,19 @@
  * port left as the cell has it), as scripts/bench-foundation.ts does it. Bounded: one lab per
  * cell and side, each wait ≤ --bound seconds.
  * Usage: scripts/bench matrix [--bound 15] [--kinds nothing,accept,cone,cgnat,symmetric] [--v6 off,on]
- *   [--punchd OTHER/bin/punchd (compare another checkout)] [--no-naive]
+ *   [--punchd OTHER/bin/punchd (compare another checkout)] [--no-naive] [--no-nebula]
+ * Nebula (when installed): lighthouse with relaying on a lab internet host, punchy on; timed from
+ * starting b's nebula to its first completed handshake with a (from its log), direct or relayed.
  */
 import { type Lab, labUp, type RouterSpec, waitFor, wgKeyPair } from "../test/lab/lab.ts";
 import { ctl, hasHandshake } from "./bench_common.ts";
+import {
+  haveNebula,
+  NEBULA_PORT,
+  nebulaFiles,
+  nebulaHandshake,
+  startNebula,
+} from "./bench_nebula.ts";
 
 const arg = (name: string, dflt: string) => {
   const i = Deno.args.indexOf(name);
@@ -23,7 +32,7 @@ const kinds = arg("--kinds", KINDS.join(",")).split(",").filter((k): k is Kind =
   (KINDS as readonly string[]).includes(k)
 );
 const v6s = arg("--v6", "off,on").split(",").map((s) => s === "on");
-const NAME = "bmx";
+const NAME = arg("--lab", "bmx");
 /** Another checkout's `bin/punchd` to compare with (same lab, same punchctl). */
 const PUNCHD = arg("--punchd", "");
 const skipNaive = Deno.args.includes("--no-naive");
@@ -34,7 +43,7 @@ function router(id: string, i: number, kind: Kind, v6: boolean): RouterSpec {
     case "nothing":
       return base;
     case "accept":
-      return { ...base, acceptWanUdp: [51820] };
+      return { ...base, acceptWanUdp: [51820, NEBULA_PORT] };
     case "cone":
       return { ...base, upstream: [{ kind: "cone", inside: `10.0.${i}.0/24` }] };
     case "cgnat":
@@ -61,7 +70,7 @@ async function cellLab(a: Kind, b: Kind, v6: boolean): Promise<Lab> {
         "203.0.113.4/24",
         ...(v6 ? ["2001:db8::3", "2001:db8::4"] : []),
       ],
-    }],
+    }, { id: "lh", addresses: ["203.0.113.7/24", ...(v6 ? ["2001:db8::7"] : [])] }],
   });
 }
 
@@ -171,13 +180,57 @@ function handshaken(dump: string): boolean {
   return dump.trim().split("\n").slice(1).some((l) => Number(l.split("\t")[4] ?? 0) > 0);
 }
 
+async function nebulaCell(a: Kind, b: Kind, v6: boolean): Promise<Outcome> {
+  const lab = await cellLab(a, b, v6);
+  try {
+    const dir = `${lab.dir}/nebula`;
+    await nebulaFiles(dir, [
+      `203.0.113.7:${NEBULA_PORT}`,
+      ...(v6 ? [`[2001:db8::7]:${NEBULA_PORT}`] : []),
+    ]);
+    await startNebula(lab, "lh", "lh", dir);
+    await startNebula(lab, "a", "a", dir);
+    // a has found the lighthouse before b starts (bounded).
+    await waitFor(
+      async () => (await lab.exec("a", ["ping", "-c1", "-W1", "10.98.0.1"])).code === 0,
+      10_000,
+      100,
+    );
+    const t0 = performance.now();
+    await startNebula(lab, "b", "b", dir);
+    // Nebula handshakes on demand: traffic towards a (pings every 0.2 s; a's fw4 rejects them).
+    await lab.spawn("b", ["ping", "-i", "0.2", "-W", "1", "10.98.0.2"]);
+    let path: string | undefined;
+    const ok = await waitFor(
+      async () => (path = await nebulaHandshake(lab)) !== undefined,
+      BOUND_MS,
+      20,
+    );
+    const ms = performance.now() - t0;
+    return ok ? { ok, ms, path: path! } : { ok };
+  } catch (e) {
+    return { ok: false, note: e instanceof Error ? e.message.split("\n")[0]!.slice(0, 60) : "?" };
+  } finally {
+    await lab.down();
+  }
+}
+
 const show = (o: Outcome) =>
   o.ok
     ? `${(o.ms! / 1000).toFixed(2)} s ${o.path}${o.note === "reply" ? " (reply)" : ""}`
     : `no${o.note && o.note !== "join" && o.note !== "reply" ? ` (${o.note})` : ""}`;
 
 const rows: string[][] = [];
-const header = ["a", "b", "IPv6", "Punch", "plain WireGuard ka 5"];
+const nebula = !Deno.args.includes("--no-nebula") && await haveNebula();
+if (!nebula) console.log("Nebula: not run (--no-nebula, or the nebula package is not installed)");
+const header = [
+  "a",
+  "b",
+  "IPv6",
+  "Punch",
+  "plain WireGuard ka 5",
+  ...(nebula ? ["Nebula (relay on)"] : []),
+];
 console.log(header.join(" | "));
 for (const v6 of v6s) {
   for (const k of kinds) {
@@ -188,7 +241,8 @@ for (const v6 of v6s) {
     for (const [a, b] of pairs) {
       const punch = await punchCell(a, b, v6);
       const naive = skipNaive ? { ok: false, note: "skipped" } : await naiveCell(a, b, v6);
-      const row = [a, b, v6 ? "yes" : "no", show(punch), show(naive)];
+      const neb = nebula ? [show(await nebulaCell(a, b, v6))] : [];
+      const row = [a, b, v6 ? "yes" : "no", show(punch), show(naive), ...neb];
       rows.push(row);
       console.log(row.join(" | "));
     }
