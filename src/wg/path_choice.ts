@@ -2,9 +2,26 @@
  * Which of a peer's endpoint candidates to try, best first, and when to move on (sans-I/O).
  * Moving changes the WireGuard endpoint only: sessions and keys stay.
  */
-import { contains, formatEndpoint, ipFamily, parseCidr, parseEndpoint } from "../lib/net.ts";
+import {
+  contains,
+  formatEndpoint,
+  ipFamily,
+  isPrivateV4,
+  parseCidr,
+  parseEndpoint,
+} from "../lib/net.ts";
 
-/** Best first: a network we reach without the internet, IPv6 (no NAT), public IPv4. */
+const ULA = parseCidr("fc00::/7");
+
+/** Private or shared (CGNAT) IPv4, or IPv6 unique-local: an address only a local network has. */
+function isLocalAddress(host: string, fam: 4 | 6): boolean {
+  return fam === 4 ? isPrivateV4(host) : contains(ULA, host);
+}
+
+/**
+ * Best first: a private address on a network we reach without the internet (same LAN, or same
+ * upstream network behind one NAT), IPv6 (no NAT), public IPv4.
+ */
 export type CandidateKind = "same-lan" | "ipv6" | "ipv4";
 
 export interface Candidate {
@@ -49,7 +66,9 @@ export function rankCandidates(endpoints: readonly string[], ctx: RankContext): 
     if (fam === null) continue;
     const endpoint = formatEndpoint(ep);
     if (out.some((c) => c.endpoint === endpoint)) continue;
-    const local = subnets.some((s) => s.family === fam && contains(s, ep.host));
+    // A public address in our WAN subnet is not "same LAN": it may be the peer's NAT, which filters.
+    const local = isLocalAddress(ep.host, fam) &&
+      subnets.some((s) => s.family === fam && contains(s, ep.host));
     if (local) out.push({ endpoint, kind: "same-lan" });
     else if (fam === 6 && ctx.haveV6) out.push({ endpoint, kind: "ipv6" });
     else if (fam === 4) out.push({ endpoint, kind: "ipv4" });

@@ -21,9 +21,14 @@ describe("rankCandidates", () => {
       { endpoint: V4, kind: "ipv4" },
       { endpoint: "10.0.9.2:51820", kind: "ipv4" },
     ]);
-    // An IPv6 peer on our own /64 is on-link.
-    expect(rankCandidates([V6], { ownSubnets: ["2001:db8:2:1::/64"], haveV6: true })[0]!.kind)
-      .toBe("same-lan");
+    // Only a private address counts as same LAN: a public one in our WAN subnet may be a NAT.
+    const own = ["2001:db8:2:1::/64", "fd00:1::/64", "203.0.113.0/24"];
+    expect(rankCandidates([V4, V6, "[fd00:1::2]:51820"], { ownSubnets: own, haveV6: true }))
+      .toEqual([
+        { endpoint: "[fd00:1::2]:51820", kind: "same-lan" },
+        { endpoint: V6, kind: "ipv6" },
+        { endpoint: V4, kind: "ipv4" },
+      ]);
   });
 });
 

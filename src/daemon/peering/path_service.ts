@@ -69,26 +69,26 @@ export class PathService {
   }
 
   /**
-   * Before a card peer is configured: a peer without a working tunnel gets its best candidate at
-   * once, so WireGuard's first initiation goes there (the next may only follow 5 s later).
+   * Before a card peer is configured or its card applied: a new peer without a working tunnel gets
+   * its best candidate at once, so WireGuard's first initiation goes there (the next may only
+   * follow 5 s later); a known peer keeps its pick even when the configured endpoint changes.
    */
   async prime(p: PathPeer, configured: string | undefined): Promise<void> {
-    if (this.chooser.knows(p.publicKey)) return;
     const now = this.d.now();
     const { model } = await this.d.model();
     // Only a peer already configured can have a working tunnel (one `wg show` to find out).
-    if (model.peers.some((c) => c.publicKey === p.publicKey)) {
-      const live = (await this.d.platform.wg.dump(model.name))?.peers.find((l) =>
-        l.publicKey === p.publicKey
-      );
-      const hsMs = (live?.latestHandshake ?? 0) * 1000;
-      if (hsMs > 0 && now - hsMs < DEAD_AFTER_MS) return; // working: the ticks take it from here
-    }
+    const live = model.peers.some((c) => c.publicKey === p.publicKey)
+      ? (await this.d.platform.wg.dump(model.name))?.peers.find((l) => l.publicKey === p.publicKey)
+      : undefined;
+    const hsMs = (live?.latestHandshake ?? 0) * 1000;
+    const alive = hsMs > 0 && now - hsMs < DEAD_AFTER_MS;
+    if (!this.chooser.knows(p.publicKey) && alive) return; // working: the ticks take it from here
     const ctx = await this.context(model.name, now);
     const pick = this.chooser.step({
       publicKey: p.publicKey,
       candidates: rankCandidates(p.endpoints, ctx),
-      latestHandshakeMs: 0,
+      latestHandshakeMs: hsMs,
+      liveEndpoint: live?.endpoint ?? undefined,
     }, now);
     this.apply(p, pick, configured);
   }
