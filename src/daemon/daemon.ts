@@ -20,6 +20,7 @@ import { endpointNames, NameCache, withResolvedEndpoints } from "../wg/endpoint_
 import { resolveName } from "../platform/dns_deno.ts";
 import { tunnelAddressFor } from "../wg/tunnel_address.ts";
 import { interfacePublicKey, type PathContext, type PeerStatus, peerStatuses } from "./status.ts";
+import { EndpointOverrides } from "./endpoint_overrides.ts";
 import { PathTracker } from "../wg/peer_path.ts";
 import type { Timer } from "../lib/timer.ts";
 import { FirstContactService } from "./first_contact_service.ts";
@@ -114,6 +115,8 @@ export class Daemon {
   readonly endpointOverrides = new Map<string, EndpointOverride>();
   /** Peers no relay could be found for: public key → why, in plain words (for the status). */
   readonly relayNotes = new Map<string, string>();
+  /** Path choice's runtime endpoints (IPv6, same LAN); a relay's override wins over them. */
+  readonly pathOverrides = new EndpointOverrides();
   /** This router's netcheck verdict, for the advice when a peer has no path (set by netcheck). */
   verdict: () => string | undefined = () => undefined;
   /** Breaks ties between handshake initiations that cross (ours and our LAN hosts'). */
@@ -203,8 +206,10 @@ export class Daemon {
       const problems: string[] = [];
       try {
         const { cfg, model } = await this.model();
-        const want = await this.resolveEndpoints(
-          desiredFrom(model, cfg.listenPort, this.endpointOverrides),
+        // Runtime endpoints in RAM only, never in UCI: a relay's, else the path chooser's.
+        const want = this.pathOverrides.applyTo(
+          await this.resolveEndpoints(desiredFrom(model, cfg.listenPort, this.endpointOverrides)),
+          this.endpointOverrides,
         );
         // Before the apply: a new peer's first initiation leaves at once and must be remembered.
         const live = await this.platform.wg.dump(model.name).catch(() => null);

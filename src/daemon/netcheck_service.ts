@@ -5,6 +5,7 @@ import { errorMessage } from "../lib/errors.ts";
 import { VERSION } from "../version.ts";
 import type { Daemon } from "./daemon.ts";
 import type { Timer } from "../lib/timer.ts";
+import { readPeeringOptions } from "./peering/peering_options.ts";
 
 /** Re-check the router's situation this often even without a WAN change. */
 export const NETCHECK_EVERY_MS = 30 * 60_000;
@@ -56,6 +57,8 @@ export class NetcheckService {
         servers,
         ...(wan.address ? { wanAddress: wan.address } : {}),
         wanV6: wan.v6,
+        // The control port is admitted from WAN (like the WireGuard port) and held on IPv4 only.
+        inboundPortV6: readPeeringOptions(await this.d.platform.config.load("punch")).controlPort,
       });
     this.report = report;
     for (const fn of this.listeners) fn(report);

@@ -30,6 +30,8 @@ export interface V6Observations {
   mapped?: Endpoint;
   /** CHANGE-REQUEST (other IP and port) sent from a fresh socket: did the reply get in? */
   changeBoth?: ProbeOutcome;
+  /** The socket listened on this port, which the router's own firewall admits from WAN. */
+  inboundPort?: number;
 }
 
 /**
@@ -52,9 +54,18 @@ export function assessV6(
   let inbound: InboundV6 = "unknown";
   if (o.changeBoth?.kind === "answered") inbound = "open";
   else if (o.changeBoth?.kind === "silent") inbound = "filtered";
-  if (inbound === "filtered") {
+  if (inbound === "filtered" && o.inboundPort !== undefined) {
+    notes.push(
+      `Unsolicited inbound IPv6 UDP to port ${o.inboundPort}, which this router's firewall admits, is dropped before it arrives (a firewall in the modem or at the ISP); allow UDP to this router's IPv6 address there, or rely on punching`,
+    );
+  } else if (inbound === "filtered") {
     notes.push(
       "Unsolicited inbound IPv6 UDP is dropped (a stateful firewall); open the WireGuard port or rely on punching",
+    );
+  }
+  if (inbound === "open" && o.inboundPort !== undefined) {
+    notes.push(
+      `Unsolicited inbound IPv6 UDP reaches port ${o.inboundPort}, which this router's firewall admits like the WireGuard port: peers with IPv6 can connect directly`,
     );
   }
   if (o.mapped && inbound === "unknown") {

@@ -38,6 +38,8 @@ export interface NetcheckObservations {
   mappingTests?: { altIp?: ProbeOutcome; altIpPort?: ProbeOutcome };
   filteringV4?: FilteringObservations;
   filteringV6?: FilteringObservations;
+  /** The admitted port the IPv6 filtering test listened on (unset: a fresh port). */
+  inboundPortV6?: number;
   /** traceroute hops towards the primary IPv4 server (null: no answer from that hop). */
   pathHops?: (string | null)[];
   mappingLifetime?: MappingLifetime;
@@ -93,6 +95,7 @@ export function assembleReport(o: NetcheckObservations): NetcheckReport {
     wanV6: o.wanV6 ?? [],
     ...optional("mapped", v6Mapped),
     ...optional("changeBoth", o.filteringV6?.changeBoth),
+    ...optional("inboundPort", o.inboundPortV6),
   });
   notes.push(...v6Assess.notes);
   const verdict = decideVerdict({
@@ -124,7 +127,11 @@ export function assembleReport(o: NetcheckObservations): NetcheckReport {
   if (o.wanAddress !== undefined) report.wanAddress = o.wanAddress;
   if (o.mappingLifetime) report.mappingLifetime = o.mappingLifetime;
   if (o.wanV6 !== undefined || v6Mapped) {
-    report.ipv6 = { global: v6Assess.global, inbound: v6Assess.inbound };
+    report.ipv6 = {
+      global: v6Assess.global,
+      inbound: v6Assess.inbound,
+      ...optional("inboundPort", o.filteringV6?.changeBoth ? o.inboundPortV6 : undefined),
+    };
   }
   return report;
 }

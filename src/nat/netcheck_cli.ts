@@ -2,7 +2,7 @@
 // Stand-alone netcheck for labs and debugging (punchd wires `punchctl netcheck` itself):
 //   deno run -A --unstable-net src/nat/netcheck_cli.ts --server 203.0.113.3:3478 [--server ...]
 //     [--wan 192.168.1.2] [--wan6 2001:db8::2/64] [--port 51820] [--timeout 2000] [--json]
-//     [--lifetime 5000,30000,120000] [--no-trace]
+//     [--lifetime 5000,30000,120000] [--no-trace] [--inbound-port6 51821]
 
 import { errorMessage } from "../lib/errors.ts";
 import { parsePort } from "../lib/net.ts";
@@ -24,6 +24,7 @@ function parseArgs(args: string[]): { opts: NetcheckOptions; json: boolean } {
     else if (a === "--wan") opts.wanAddress = need();
     else if (a === "--wan6") (opts.wanV6 ??= []).push(need());
     else if (a === "--port") opts.localPort = parsePort(need(), "local port");
+    else if (a === "--inbound-port6") opts.inboundPortV6 = parsePort(need(), "IPv6 inbound port");
     else if (a === "--timeout") opts.timeoutMs = Number(need());
     else if (a === "--lifetime") opts.lifetimeWaitsMs = need().split(",").map(Number);
     else if (a === "--no-trace") opts.tracePath = false;

@@ -13,6 +13,7 @@ import {
   type ServerProbe,
 } from "./netcheck_assemble.ts";
 import type { NetcheckReport } from "./netcheck_report.ts";
+import { globalV6 } from "./ipv6_check.ts";
 import { tracePath } from "./path_probe_deno.ts";
 import { probeMappingLifetime } from "./mapping_lifetime_deno.ts";
 
@@ -26,6 +27,13 @@ export interface NetcheckOptions {
   wanV6?: string[];
   /** Local UDP port to probe from (e.g. the WireGuard port); falls back to a free port when taken. */
   localPort?: number;
+  /**
+   * A UDP port the router's firewall admits from WAN and nothing holds on IPv6 (Punch's control
+   * port, which listens on IPv4 only): the IPv6 inbound test listens there on the first global WAN
+   * address, so `ipv6.inbound` says whether a peer reaches an admitted port (the WireGuard port is
+   * admitted the same way). Without it the test uses a fresh port the router's own firewall rejects.
+   */
+  inboundPortV6?: number;
   /** Per-probe time budget in ms (default 2000, bounded to 200..30000). */
   timeoutMs?: number;
   /**
@@ -150,14 +158,26 @@ function openMain(
   return s;
 }
 
-/** RFC 5780 tests from a fresh socket: the filter has only seen the primary address. */
+/**
+ * RFC 5780 tests from a fresh socket (the filter has only seen the primary address), bound to
+ * `bind` when given and free.
+ */
 async function filteringTests(
   family: 4 | 6,
   server: Endpoint,
   policy: Partial<RetransmitPolicy>,
   sockets: StunSocket[],
+  bind?: { hostname: string; port: number; onFallback: (why: string) => void },
 ): Promise<NonNullable<NetcheckObservations["filteringV4"]>> {
-  const sock = StunSocket.open({ hostname: family === 4 ? "0.0.0.0" : "::", port: 0, policy });
+  let sock: StunSocket | undefined;
+  if (bind) {
+    try {
+      sock = StunSocket.open({ hostname: bind.hostname, port: bind.port, policy });
+    } catch (e) {
+      bind.onFallback(errorMessage(e));
+    }
+  }
+  sock ??= StunSocket.open({ hostname: family === 4 ? "0.0.0.0" : "::", port: 0, policy });
   sockets.push(sock);
   const base = (await probe(sock, server, {}, policy)).outcome;
   if (base.kind !== "answered") return { base };
@@ -244,8 +264,23 @@ function natTests(ctx: RunContext, probes: ServerProbe[]): Promise<void>[] {
     );
   }
   if (v6) {
+    const local = globalV6(opts.wanV6 ?? [])[0];
+    const port = opts.inboundPortV6;
+    const bind = local !== undefined && port !== undefined
+      ? {
+        hostname: local,
+        port,
+        onFallback: (why: string) => {
+          delete obs.inboundPortV6;
+          obs.notes.push(
+            `Cannot listen on [${local}]:${port} for the IPv6 inbound test (${why}); tested a fresh port instead`,
+          );
+        },
+      }
+      : undefined;
+    if (bind) obs.inboundPortV6 = bind.port;
     tasks.push(
-      filteringTests(6, v6.address, policy, sockets).then((f) => void (obs.filteringV6 = f)),
+      filteringTests(6, v6.address, policy, sockets, bind).then((f) => void (obs.filteringV6 = f)),
     );
   }
   return tasks;

@@ -45,7 +45,12 @@ export interface NetcheckReport {
   portPreserved?: boolean;
   wanAddress?: string;
   /** Global IPv6 addresses on the WAN (from the caller) and whether inbound UDP to them gets through. */
-  ipv6?: { global: string[]; inbound: InboundV6 };
+  ipv6?: {
+    global: string[];
+    inbound: InboundV6;
+    /** The port the inbound test reached or not: one the router's firewall admits (Punch's control port). */
+    inboundPort?: number;
+  };
   servers: ServerResult[];
   /** How long an idle mapping survived (only when a lifetime probe was asked for). */
   mappingLifetime?: { atLeastMs?: number; atMostMs?: number };
@@ -86,7 +91,8 @@ export function formatNetcheck(r: NetcheckReport): string {
   lines.push(`NAT mapping:   ${r.mapping}`, `NAT filtering: ${r.filtering}`);
   if (r.ipv6) {
     const g = r.ipv6.global.length > 0 ? r.ipv6.global.join(", ") : "none";
-    lines.push(`IPv6 on WAN:   ${g} (inbound UDP ${r.ipv6.inbound})`);
+    const port = r.ipv6.inboundPort === undefined ? "" : ` to port ${r.ipv6.inboundPort}`;
+    lines.push(`IPv6 on WAN:   ${g} (inbound UDP${port} ${r.ipv6.inbound})`);
   }
   const lt = r.mappingLifetime;
   if (lt) {

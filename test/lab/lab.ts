@@ -59,6 +59,8 @@ export interface Lab {
   wanAddress(id: string): string;
   /** The address the internet sees for a router (outermost upstream NAT, or the WAN). */
   publicAddress(id: string): string;
+  /** A router's global IPv6 WAN address (no prefix), when it has one (`RouterSpec.v6`). */
+  wanV6Address(id: string): string | undefined;
   lanAddress(id: string): string;
   hostAddress(id: string): string;
   /** Log file path used for a node's program, under `<dir>/logs/`. */
@@ -186,6 +188,10 @@ class LabImpl implements Lab {
     return this.#router(id).publicAddress.split("/")[0]!;
   }
 
+  wanV6Address(id: string): string | undefined {
+    return this.#router(id).wanV6?.split("/")[0];
+  }
+
   lanAddress(id: string): string {
     return this.#router(id).lan.split("/")[0]!;
   }
@@ -269,13 +275,13 @@ class LabImpl implements Lab {
   async setWanAddress(id: string, cidr: string): Promise<void> {
     const r = this.#router(id);
     const ns = this.ns(id);
-    await mustRun(["ip", "-n", ns, "addr", "flush", "dev", "wan0"]);
+    await mustRun(["ip", "-4", "-n", ns, "addr", "flush", "dev", "wan0"]);
     await mustRun(["ip", "-n", ns, "addr", "add", cidr, "dev", "wan0"]);
     await mustRun(["ip", "-n", ns, "route", "replace", "default", "via", r.wanGateway]);
     r.wan = cidr;
     if (r.upstreamIds.length === 0) r.publicAddress = cidr;
     const node = this.#node(id);
-    node.addrs["wan0"] = [cidr];
+    node.addrs["wan0"] = [cidr, ...(r.wanV6 === undefined ? [] : [r.wanV6])];
     await updateState(this.dir, (s) => {
       s.plan = this.plan;
     });

@@ -44,7 +44,10 @@ export async function buildLab(plan: LabPlan, spec: LabSpec, dir: string): Promi
     ),
   );
   const stun = (spec.internetHosts ?? []).find((h) => h.id === "stun");
-  const stunServers = (stun?.addresses ?? []).map((a) => `${a.split("/")[0]}:${STUN_PORT}`);
+  const stunServers = (stun?.addresses ?? []).map((a) => {
+    const host = a.split("/")[0]!;
+    return host.includes(":") ? `[${host}]:${STUN_PORT}` : `${host}:${STUN_PORT}`;
+  });
   for (const n of plan.nodes) {
     if (n.router === undefined) continue;
     const rdir = `${dir}/${n.id}`;
@@ -60,19 +63,40 @@ export async function buildLab(plan: LabPlan, spec: LabSpec, dir: string): Promi
   await Promise.all(plan.nodes.map((n) => configureNode(plan, n, dir)));
 }
 
-// One shell per namespace for its sysctls. Bridged LAN traffic must not go through the router's
-// IP firewall, should br_netfilter be loaded on this machine.
+// One shell per namespace for its sysctls ($1 forwarding, $2 IPv6 off). IPv6 stays disabled
+// except in nodes that have it (static addresses: no router advertisements, no DAD wait).
+// Bridged LAN traffic must not go through the router's IP firewall, should br_netfilter be
+// loaded on this machine.
 const SYSCTL_SH = [
   'echo "$1" > /proc/sys/net/ipv4/ip_forward',
-  "echo 1 > /proc/sys/net/ipv6/conf/all/disable_ipv6",
-  "echo 1 > /proc/sys/net/ipv6/conf/default/disable_ipv6",
+  "for c in all default; do",
+  '  echo "$2" > /proc/sys/net/ipv6/conf/$c/disable_ipv6',
+  '  if [ "$2" = 0 ]; then',
+  "    echo 0 > /proc/sys/net/ipv6/conf/$c/accept_ra",
+  "    echo 0 > /proc/sys/net/ipv6/conf/$c/accept_dad",
+  '    echo "$1" > /proc/sys/net/ipv6/conf/$c/forwarding',
+  "  fi",
+  "done",
   "f=/proc/sys/net/bridge/bridge-nf-call-iptables",
+  'if [ -e "$f" ]; then echo 0 > "$f"; fi',
+  "f=/proc/sys/net/bridge/bridge-nf-call-ip6tables",
   'if [ -e "$f" ]; then echo 0 > "$f"; fi',
 ].join("\n");
 
 async function makeNamespace(n: NodePlan): Promise<void> {
   await mustRun(["ip", "netns", "add", n.ns]);
-  await mustRun(["ip", "netns", "exec", n.ns, "sh", "-ec", SYSCTL_SH, "sh", n.forward ? "1" : "0"]);
+  await mustRun([
+    "ip",
+    "netns",
+    "exec",
+    n.ns,
+    "sh",
+    "-ec",
+    SYSCTL_SH,
+    "sh",
+    n.forward ? "1" : "0",
+    n.ipv6 === true ? "0" : "1",
+  ]);
   const batch = [
     "link set lo up",
     ...n.bridges.flatMap((br) => [`link add ${br} type bridge`, `link set ${br} up`]),
@@ -88,10 +112,12 @@ async function configureNode(plan: LabPlan, n: NodePlan, dir: string): Promise<v
       `link set ${e.dev} up`,
     ]),
     ...Object.entries(n.addrs).flatMap(([dev, addrs]) => [
-      ...addrs.map((a) => `addr add ${a} dev ${dev}`),
+      ...addrs.map((a) => `addr add ${a} dev ${dev}${a.includes(":") ? " nodad" : ""}`),
       `link set ${dev} up`,
     ]),
     ...(n.gateway === undefined ? [] : [`route add default via ${n.gateway}`]),
+    ...(n.gateway6 === undefined ? [] : [`route add ::/0 via ${n.gateway6}`]),
+    ...(n.routes6 ?? []).map((r) => `route add ${r}`),
   ];
   await mustRun(["ip", "-n", n.ns, "-batch", "-"], { stdin: batch.join("\n") + "\n" });
   if (n.router !== undefined) await loadFirewall(n, `${dir}/${n.id}`);

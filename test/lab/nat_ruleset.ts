@@ -7,6 +7,11 @@ export interface UpstreamNatOptions {
   kind: "cone" | "symmetric";
   insideDev: string;
   outsideDev: string;
+  /**
+   * Route IPv6 through unfiltered, without NAT66, like an ISP router delegating a prefix: the
+   * router behind it filters with its own fw4.
+   */
+  routeV6?: boolean;
 }
 
 /**
@@ -30,6 +35,9 @@ export function upstreamNatRuleset(o: UpstreamNatOptions): string {
     "\t\tct state established,related accept",
     `\t\tiifname "${o.insideDev}" accept`,
     "\t\ticmp type echo-request accept",
+    ...(o.routeV6
+      ? ["\t\ticmpv6 type { echo-request, nd-neighbor-solicit, nd-neighbor-advert } accept"]
+      : []),
     "\t}",
     "",
     "\tchain forward {",
@@ -37,6 +45,9 @@ export function upstreamNatRuleset(o: UpstreamNatOptions): string {
     "\t\tct state invalid drop",
     "\t\tct state established,related accept",
     `\t\tiifname "${o.insideDev}" oifname "${o.outsideDev}" accept`,
+    ...(o.routeV6
+      ? ['\t\tmeta nfproto ipv6 accept comment "IPv6 is routed, not filtered here"']
+      : []),
     "\t\tcounter",
     "\t}",
     "",

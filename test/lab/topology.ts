@@ -32,9 +32,18 @@ export interface RouterSpec {
   fw4?: boolean;
   /** Public address of the outermost upstream NAT (default 203.0.113.<10·(index+1)>/24). */
   publicAddress?: string;
+  /**
+   * A global IPv6 address on the WAN, routed without NAT66: `true` gives 2001:db8::<10·(index+1)>/64
+   * on the internet link, or, behind upstream NATs, 2001:db8:<index+1>:<depth>::2/64 routed
+   * through each upstream box (which forwards IPv6 unfiltered; the router's fw4 filters).
+   */
+  v6?: boolean;
 }
 
-/** A host directly on the internet, e.g. `{id:"stun", addresses:["203.0.113.3/24","203.0.113.4/24"]}`. */
+/**
+ * A host directly on the internet, e.g. `{id:"stun", addresses:["203.0.113.3/24","2001:db8::3/64"]}`;
+ * IPv6 addresses (default /64) switch IPv6 on for the host.
+ */
 export interface InternetHostSpec {
   id: string;
   addresses: string[];
@@ -47,6 +56,8 @@ export interface LabSpec {
   internetHosts?: InternetHostSpec[];
   /** The internet prefix with the gateway address (default 203.0.113.1/24). */
   internet?: string;
+  /** The internet's IPv6 prefix with the gateway address (default 2001:db8::1/64), when any node has IPv6. */
+  internetV6?: string;
 }
 
 export type NodeKind = "inet" | "router" | "host" | "upstream" | "internet-host";
@@ -59,11 +70,16 @@ export interface NodePlan {
   /** Interface name → addresses (CIDR). */
   addrs: Record<string, string[]>;
   gateway?: string;
+  /** IPv6 is switched on only in nodes that have it (elsewhere it stays disabled). */
+  ipv6?: boolean;
+  gateway6?: string;
+  /** Extra IPv6 routes, e.g. "2001:db8:1::/48 via 2001:db8::10". */
+  routes6?: string[];
   /** Bridge interfaces to create in this namespace. */
   bridges: string[];
   forward: boolean;
   /** Set for upstream NATs. */
-  nat?: { kind: NatLayer["kind"]; insideDev: string; outsideDev: string };
+  nat?: { kind: NatLayer["kind"]; insideDev: string; outsideDev: string; routeV6?: boolean };
   /** Set for routers. */
   router?: RouterPlan;
 }
@@ -79,6 +95,8 @@ export interface RouterPlan {
   fw4: boolean;
   /** The address the internet sees (outermost public address). */
   publicAddress: string;
+  /** The WAN's global IPv6 address (CIDR), when the router has one. */
+  wanV6?: string;
 }
 
 /** A veth pair; `master` enslaves that end to a bridge in its namespace. */
@@ -126,6 +144,18 @@ export function planLab(spec: LabSpec): LabPlan {
     bridges: ["br0"],
     forward: true,
   };
+  const v6Cidr = parseCidr(spec.internetV6 ?? "2001:db8::1/64");
+  if (v6Cidr.family !== 6) {
+    throw new RangeError(`Cannot use "${spec.internetV6}" as the IPv6 internet: give an IPv6 CIDR`);
+  }
+  const gw6 = v6Cidr.address;
+  const anyV6 = spec.routers.some((r) => r.v6 === true) ||
+    (spec.internetHosts ?? []).some((h) => h.addresses.some((a) => a.includes(":")));
+  if (anyV6) {
+    inet.ipv6 = true;
+    inet.addrs["br0"]!.push(`${gw6}/${v6Cidr.prefix}`);
+    inet.routes6 = [];
+  }
   const nodes: NodePlan[] = [inet];
   const links: LinkPlan[] = [];
   const seen = new Set<string>(["inet"]);
@@ -157,6 +187,18 @@ export function planLab(spec: LabSpec): LabPlan {
       port: `r-${r.id}`,
     };
     const upstreamIds: string[] = [];
+    const v6 = r.v6 === true;
+    if (v6 && ups.some((u) => u.shared !== undefined)) {
+      throw new RangeError(
+        `Cannot give router "${r.id}" IPv6 behind a shared upstream: the lab routes IPv6 only through upstreams of one router`,
+      );
+    }
+    // IPv6 (no NAT66): the outside address and gateway of the next layer inward.
+    const v6Public = `2001:db8::${10 * (i + 1)}/64`;
+    let out6 = { addr: v6Public, gw: gw6 };
+    if (v6 && ups.length > 0) {
+      inet.routes6!.push(`2001:db8:${i + 1}::/48 via ${v6Public.split("/")[0]}`);
+    }
     for (let k = ups.length - 1; k >= 0; k--) {
       const layer = ups[k]!;
       if (layer.shared !== undefined && k !== ups.length - 1) {
@@ -194,8 +236,18 @@ export function planLab(spec: LabSpec): LabPlan {
           out0: [outside.addr],
           in0: [`${hostIn(layer.inside, 1)}/${parseCidr(layer.inside).prefix}`],
         },
-        nat: { kind: layer.kind, insideDev: "in0", outsideDev: "out0" },
+        nat: { kind: layer.kind, insideDev: "in0", outsideDev: "out0", routeV6: v6 },
       };
+      if (v6) {
+        const depth = ups.length - 1 - k;
+        const net = depth === 0 ? `2001:db8:${i + 1}::` : `2001:db8:${i + 1}:${depth}::`;
+        node.ipv6 = true;
+        node.addrs["out0"]!.push(out6.addr);
+        node.addrs["in0"]!.push(`${net}1/64`);
+        node.gateway6 = out6.gw;
+        node.routes6 = k > 0 ? [`2001:db8:${i + 1}::/48 via ${net}2`] : [];
+        out6 = { addr: `${net}2/64`, gw: `${net}1` };
+      }
       nodes.push(node);
       links.push({
         a: { ns: outside.ns, dev: outside.port, master: outside.bridge },
@@ -244,8 +296,10 @@ export function planLab(spec: LabSpec): LabPlan {
       bridges: ["lan0"],
       forward: true,
       gateway: outside.gw,
-      addrs: { wan0: [wan], lan0: [lan] },
+      addrs: { wan0: v6 ? [wan, out6.addr] : [wan], lan0: [lan] },
+      ...(v6 ? { ipv6: true, gateway6: out6.gw } : {}),
       router: {
+        ...(v6 ? { wanV6: out6.addr } : {}),
         wan,
         wanGateway: outside.gw,
         lan,
@@ -268,6 +322,7 @@ export function planLab(spec: LabSpec): LabPlan {
     }
     claim(h.id);
     const ns = nsName(spec.name, "internet-host", h.id);
+    const hostV6 = h.addresses.some((a) => a.includes(":"));
     nodes.push({
       id: h.id,
       ns,
@@ -275,7 +330,12 @@ export function planLab(spec: LabSpec): LabPlan {
       bridges: [],
       forward: false,
       gateway: gw,
-      addrs: { eth0: h.addresses.map((a) => (a.includes("/") ? a : `${a}/${inetCidr.prefix}`)) },
+      ...(hostV6 ? { ipv6: true, gateway6: gw6 } : {}),
+      addrs: {
+        eth0: h.addresses.map((a) =>
+          a.includes("/") ? a : `${a}/${a.includes(":") ? v6Cidr.prefix : inetCidr.prefix}`
+        ),
+      },
     });
     links.push({ a: { ns: inet.ns, dev: `i-${h.id}`, master: "br0" }, b: { ns, dev: "eth0" } });
   }

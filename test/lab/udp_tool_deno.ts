@@ -4,32 +4,39 @@
  *                                   one socket per address, so replies leave from the address asked
  *   probe FROMPORT TIMEOUTMS HOST:PORT…  send from one local port to each target, print JSON
  *                                   {target: reply or null}
+ * IPv6 is written "[addr]:port" (a bare "addr:port" is split at the last colon).
  */
 
 const enc = new TextEncoder(), dec = new TextDecoder();
 
+function split(t: string): { hostname: string; port: number } {
+  const i = t.lastIndexOf(":");
+  return { hostname: t.slice(0, i).replace(/^\[(.*)\]$/, "$1"), port: Number(t.slice(i + 1)) };
+}
+
+function key(a: Deno.NetAddr): string {
+  return a.hostname.includes(":") ? `[${a.hostname}]:${a.port}` : `${a.hostname}:${a.port}`;
+}
+
 async function echo(binds: string[]): Promise<void> {
   await Promise.all(binds.map(async (bind) => {
-    const i = bind.lastIndexOf(":");
-    const sock = Deno.listenDatagram({
-      transport: "udp",
-      hostname: bind.slice(0, i),
-      port: Number(bind.slice(i + 1)),
-    });
+    const sock = Deno.listenDatagram({ transport: "udp", ...split(bind) });
     for await (const [, addr] of sock) {
       const a = addr as Deno.NetAddr;
-      await sock.send(enc.encode(`${a.hostname}:${a.port}`), a).catch(() => 0);
+      await sock.send(enc.encode(key(a)), a).catch(() => 0);
     }
   }));
 }
 
 async function probe(fromPort: number, timeoutMs: number, targets: string[]): Promise<void> {
-  const sock = Deno.listenDatagram({ transport: "udp", hostname: "0.0.0.0", port: fromPort });
-  const result: Record<string, string | null> = Object.fromEntries(targets.map((t) => [t, null]));
-  const addrs = targets.map((t) => {
-    const i = t.lastIndexOf(":");
-    return { transport: "udp" as const, hostname: t.slice(0, i), port: Number(t.slice(i + 1)) };
+  const addrs = targets.map((t) => ({ transport: "udp" as const, ...split(t) }));
+  const v6 = addrs.some((a) => a.hostname.includes(":"));
+  const sock = Deno.listenDatagram({
+    transport: "udp",
+    hostname: v6 ? "::" : "0.0.0.0",
+    port: fromPort,
   });
+  const result: Record<string, string | null> = Object.fromEntries(targets.map((t) => [t, null]));
   const deadline = Date.now() + timeoutMs;
   let done = false;
   const reader = (async () => {
@@ -37,7 +44,8 @@ async function probe(fromPort: number, timeoutMs: number, targets: string[]): Pr
       const [data, from] = await sock.receive().catch(() => [null, null] as const);
       if (data === null || from === null) return;
       const f = from as Deno.NetAddr;
-      result[`${f.hostname}:${f.port}`] = dec.decode(data);
+      const k = key(f), bare = `${f.hostname}:${f.port}`;
+      result[k in result ? k : bare] = dec.decode(data);
       if (Object.values(result).every((v) => v !== null)) return;
     }
   })();

@@ -31,4 +31,7 @@ test("assessV6: open, filtered, unknown; NAT66 noticed", () => {
     /NAT66/,
   );
   expect(assessV6({ wanV6 }).notes.join()).toMatch(/No IPv6 STUN server answered/);
+  // Listening on a port the router admits: a drop is upstream's doing.
+  const up = assessV6({ wanV6, mapped, changeBoth: { kind: "silent" }, inboundPort: 51821 });
+  expect(up.notes.join()).toMatch(/port 51821, which this router's firewall admits, is dropped/);
 });

@@ -90,6 +90,23 @@ describe("assembleReport", () => {
     expect(r.publicV6).toEqual(mapped);
     expect(r.ipv6).toEqual({ global: ["2001:db8::5"], inbound: "filtered" });
     expect(r.advice).toMatch(/IPv6/);
+    const open = assembleReport(obs({
+      wanV6: ["2001:db8::5/64"],
+      servers: [...obs().servers, {
+        server: "[2001:db8::3]:3478",
+        address: v6,
+        family: 6,
+        outcome: { kind: "answered", mapped, from: v6 },
+      }],
+      filteringV6: {
+        base: { kind: "answered", mapped, from: v6 },
+        changeBoth: { kind: "answered", mapped, from: { host: "2001:db8::4", port: 3479 } },
+      },
+      inboundPortV6: 51821,
+    }));
+    expect(open.ipv6).toEqual({ global: ["2001:db8::5"], inbound: "open", inboundPort: 51821 });
+    expect(open.notes.join()).toMatch(/reaches port 51821/);
+    expect(formatNetcheck(open)).toContain("(inbound UDP to port 51821 open)");
   });
 });
 

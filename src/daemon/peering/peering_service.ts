@@ -1,5 +1,6 @@
 import { errorMessage } from "../../lib/errors.ts";
 import { toBase64 } from "../../lib/base64.ts";
+import { formatEndpoint } from "../../lib/net.ts";
 import { readLanWan } from "../../uci/mod.ts";
 import {
   CardStore,
@@ -37,6 +38,7 @@ import {
   StateWriter,
 } from "./identity_store_deno.ts";
 import { upsertPeer } from "./peer_apply.ts";
+import { type PathPeer, PathService } from "./path_service.ts";
 import { emptyState, type PairedPeer, type PeeringState } from "./peering_state.ts";
 import type { Timer } from "../../lib/timer.ts";
 import { type LanBridge, remoteLanHosts } from "./lan_bridge.ts";
@@ -71,6 +73,7 @@ export class PeeringService implements PairingHost {
   private queue: Promise<unknown> = Promise.resolve();
   private refreshTimer: Timer | undefined;
   private firewallTimer: Timer | undefined;
+  private paths: PathService | undefined;
   private wanBudget = { second: 0, used: 0 };
   private problem: string | undefined = "not started";
   private readonly started = Promise.withResolvers<void>();
@@ -135,11 +138,33 @@ export class PeeringService implements PairingHost {
       () => void d.platform.firewall.allowWanUdp("control", this.controlPort).catch(() => {}),
       FIREWALL_RECHECK_MS,
     );
+    this.paths = new PathService(d, () => this.pathPeers());
+    this.paths.start();
     this.pushAll([0, 2000]);
     d.log(`peering on UDP port ${this.controlPort} (card seq ${this.own?.card.seq})`);
   }
 
+  /** Every peer whose card (or pairing record) lists endpoints, for the path chooser. */
+  private pathPeers(): PathPeer[] {
+    const own = this.own?.card.wgPublicKey;
+    const out = new Map<string, PathPeer>();
+    for (const p of this.state.paired) {
+      out.set(p.wgPublicKey, {
+        publicKey: p.wgPublicKey,
+        name: p.name,
+        endpoints: p.endpoints ?? [],
+      });
+    }
+    for (const c of this.cards.list()) {
+      const k = c.card.wgPublicKey;
+      out.set(k, { publicKey: k, name: c.card.name, endpoints: c.card.endpoints });
+    }
+    if (own !== undefined) out.delete(own);
+    return [...out.values()];
+  }
+
   async stop(): Promise<void> {
+    this.paths?.stop();
     clearInterval(this.refreshTimer);
     clearInterval(this.firewallTimer);
     for (const t of this.timers) clearTimeout(t);
@@ -492,11 +517,18 @@ export class PeeringService implements PairingHost {
       for (const r of refused) this.d.log(r);
     }
     const endpoint = bestEndpoint(c.endpoints);
-    return await upsertPeer(this.d, {
+    // A new peer's first initiation goes to the best candidate, not to IPv4 and 5 s later on.
+    const primed = this.paths?.prime(
+      { publicKey: c.wgPublicKey, name: localName ?? c.name, endpoints: c.endpoints },
+      endpoint ? formatEndpoint(endpoint) : undefined,
+    ).catch((e) => this.d.log(`path choice failed: ${errorMessage(e)}`));
+    const changed = await upsertPeer(this.d, {
       publicKey: c.wgPublicKey,
       name: localName ?? c.name,
       allowedIps: plan.allowedIps,
       ...(endpoint ? { endpoint } : {}),
     });
+    await primed; // before the caller's reconcile
+    return changed;
   }
 }

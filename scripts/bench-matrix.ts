@@ -1,0 +1,260 @@
+/**
+ * The NAT matrix: two routers, each behind {nothing (fw4 only), fw4 accepting 51820, cone NAT,
+ * CGNAT (two cone layers, 100.64/10 outside), symmetric NAT}, on one side (the other router is
+ * plain fw4) or both, with and without IPv6 on the WANs. Per cell: connected or not, path, and time
+ * to first handshake, for Punch (invite → join [→ accept], timed from the last command) and for
+ * plain WireGuard with keepalive 5 (wireguard-go + `wg set` by hand, IPv4 public addresses, WAN
+ * port left as the cell has it), as scripts/bench-foundation.ts does it. Bounded: one lab per
+ * cell and side, each wait ≤ --bound seconds.
+ * Usage: scripts/bench matrix [--bound 15] [--kinds nothing,accept,cone,cgnat,symmetric] [--v6 off,on]
+ *   [--punchd OTHER/bin/punchd (compare another checkout)] [--no-naive] [--no-nebula]
+ * Nebula (when installed): lighthouse with relaying on a lab internet host, punchy on; timed from
+ * starting b's nebula to its first completed handshake with a (from its log), direct or relayed.
+ */
+import { type Lab, labUp, type RouterSpec, waitFor, wgKeyPair } from "../test/lab/lab.ts";
+import { ctl, hasHandshake } from "./bench_common.ts";
+import {
+  haveNebula,
+  NEBULA_PORT,
+  nebulaFiles,
+  nebulaHandshake,
+  startNebula,
+} from "./bench_nebula.ts";
+
+const arg = (name: string, dflt: string) => {
+  const i = Deno.args.indexOf(name);
+  return i >= 0 && Deno.args[i + 1] !== undefined ? Deno.args[i + 1]! : dflt;
+};
+const BOUND_MS = (Number(arg("--bound", "15")) || 15) * 1000;
+const KINDS = ["nothing", "accept", "cone", "cgnat", "symmetric"] as const;
+type Kind = typeof KINDS[number];
+const kinds = arg("--kinds", KINDS.join(",")).split(",").filter((k): k is Kind =>
+  (KINDS as readonly string[]).includes(k)
+);
+const v6s = arg("--v6", "off,on").split(",").map((s) => s === "on");
+const NAME = arg("--lab", "bmx");
+/** Another checkout's `bin/punchd` to compare with (same lab, same punchctl). */
+const PUNCHD = arg("--punchd", "");
+const skipNaive = Deno.args.includes("--no-naive");
+
+function router(id: string, i: number, kind: Kind, v6: boolean): RouterSpec {
+  const base: RouterSpec = { id, hosts: 0, ...(v6 ? { v6: true } : {}) };
+  switch (kind) {
+    case "nothing":
+      return base;
+    case "accept":
+      return { ...base, acceptWanUdp: [51820, NEBULA_PORT] };
+    case "cone":
+      return { ...base, upstream: [{ kind: "cone", inside: `10.0.${i}.0/24` }] };
+    case "cgnat":
+      return {
+        ...base,
+        upstream: [{ kind: "cone", inside: `10.0.${i}.0/24` }, {
+          kind: "cone",
+          inside: `100.64.${i}.0/24`,
+        }],
+      };
+    case "symmetric":
+      return { ...base, upstream: [{ kind: "symmetric", inside: `10.0.${i}.0/24` }] };
+  }
+}
+
+async function cellLab(a: Kind, b: Kind, v6: boolean): Promise<Lab> {
+  return await labUp({
+    name: NAME,
+    routers: [router("a", 1, a, v6), router("b", 2, b, v6)],
+    internetHosts: [{
+      id: "stun",
+      addresses: [
+        "203.0.113.3/24",
+        "203.0.113.4/24",
+        ...(v6 ? ["2001:db8::3", "2001:db8::4"] : []),
+      ],
+    }, { id: "lh", addresses: ["203.0.113.7/24", ...(v6 ? ["2001:db8::7"] : [])] }],
+  });
+}
+
+interface Outcome {
+  ok: boolean;
+  ms?: number;
+  path?: string;
+  note?: string;
+}
+
+async function punchCell(a: Kind, b: Kind, v6: boolean): Promise<Outcome> {
+  const lab = await cellLab(a, b, v6);
+  try {
+    await lab.startStun("stun");
+    const opts = PUNCHD === "" ? {} : { program: PUNCHD };
+    await Promise.all([lab.startPunchd("a", [], opts), lab.startPunchd("b", [], opts)]);
+    // Netcheck fills the cards' endpoints (bounded; pairing goes on without them).
+    for (const id of ["a", "b"]) {
+      await waitFor(
+        async () => {
+          const cards = JSON.parse(await ctl(lab, id, ["cards", "--json"])) as {
+            self: boolean;
+            endpoints: string[];
+          }[];
+          return (cards.find((c) => c.self)?.endpoints.length ?? 0) > 0;
+        },
+        10_000,
+        200,
+      );
+    }
+    const { token } = JSON.parse(await ctl(lab, "a", ["invite", "--json"])) as { token: string };
+    let t0 = performance.now();
+    const joined = JSON.parse(await ctl(lab, "b", ["join", "--json", token])) as {
+      reply?: string;
+    };
+    let note = "join";
+    if (joined.reply) {
+      t0 = performance.now();
+      await ctl(lab, "a", ["accept", joined.reply]);
+      note = "reply";
+    }
+    const ok = await waitFor(() => hasHandshake(lab, "b"), BOUND_MS, 20);
+    const ms = performance.now() - t0;
+    let path = "none";
+    if (ok) {
+      // The path as status tells it once WireGuard has handshaken.
+      await waitFor(
+        async () => {
+          const st = JSON.parse(await ctl(lab, "b", ["status", "--json"])) as {
+            peers: { state: string; path: string }[];
+          };
+          path = st.peers[0]?.path ?? "none";
+          return st.peers[0]?.state === "connected";
+        },
+        5000,
+        100,
+      );
+    }
+    return ok ? { ok, ms, path, note } : { ok, note };
+  } catch (e) {
+    return { ok: false, note: e instanceof Error ? e.message.split("\n")[0]!.slice(0, 60) : "?" };
+  } finally {
+    await lab.down();
+  }
+}
+
+async function naiveCell(a: Kind, b: Kind, v6: boolean): Promise<Outcome> {
+  const lab = await cellLab(a, b, v6);
+  try {
+    const [ka, kb] = [await wgKeyPair(), await wgKeyPair()];
+    const wa = await lab.hostWireguard("a", {
+      listenPort: 51820,
+      privateKey: ka.privateKey,
+      address: "10.99.0.1/24",
+      peers: [],
+    });
+    const wb = await lab.hostWireguard("b", {
+      listenPort: 51820,
+      privateKey: kb.privateKey,
+      address: "10.99.0.2/24",
+      peers: [],
+    });
+    await wa.setPeer({
+      publicKey: kb.publicKey,
+      endpoint: `${lab.publicAddress("b")}:51820`,
+      allowedIps: ["10.99.0.2/32"],
+      keepalive: 5,
+    });
+    const t0 = performance.now();
+    await wb.setPeer({
+      publicKey: ka.publicKey,
+      endpoint: `${lab.publicAddress("a")}:51820`,
+      allowedIps: ["10.99.0.1/32"],
+      keepalive: 5,
+    });
+    const ok = await waitFor(async () => handshaken(await wb.dump()), BOUND_MS, 20);
+    return ok ? { ok, ms: performance.now() - t0, path: "direct" } : { ok };
+  } catch (e) {
+    return { ok: false, note: e instanceof Error ? e.message.split("\n")[0]!.slice(0, 60) : "?" };
+  } finally {
+    await lab.down();
+  }
+}
+
+/** Whether a peer line of `wg show dump` (after the interface line) has a latest handshake. */
+function handshaken(dump: string): boolean {
+  return dump.trim().split("\n").slice(1).some((l) => Number(l.split("\t")[4] ?? 0) > 0);
+}
+
+async function nebulaCell(a: Kind, b: Kind, v6: boolean): Promise<Outcome> {
+  const lab = await cellLab(a, b, v6);
+  try {
+    const dir = `${lab.dir}/nebula`;
+    await nebulaFiles(dir, [
+      `203.0.113.7:${NEBULA_PORT}`,
+      ...(v6 ? [`[2001:db8::7]:${NEBULA_PORT}`] : []),
+    ]);
+    await startNebula(lab, "lh", "lh", dir);
+    await startNebula(lab, "a", "a", dir);
+    // a has found the lighthouse before b starts (bounded).
+    await waitFor(
+      async () => (await lab.exec("a", ["ping", "-c1", "-W1", "10.98.0.1"])).code === 0,
+      10_000,
+      100,
+    );
+    const t0 = performance.now();
+    await startNebula(lab, "b", "b", dir);
+    // Nebula handshakes on demand: traffic towards a (pings every 0.2 s; a's fw4 rejects them).
+    await lab.spawn("b", ["ping", "-i", "0.2", "-W", "1", "10.98.0.2"]);
+    let path: string | undefined;
+    const ok = await waitFor(
+      async () => (path = await nebulaHandshake(lab)) !== undefined,
+      BOUND_MS,
+      20,
+    );
+    const ms = performance.now() - t0;
+    return ok ? { ok, ms, path: path! } : { ok };
+  } catch (e) {
+    return { ok: false, note: e instanceof Error ? e.message.split("\n")[0]!.slice(0, 60) : "?" };
+  } finally {
+    await lab.down();
+  }
+}
+
+const show = (o: Outcome) =>
+  o.ok
+    ? `${(o.ms! / 1000).toFixed(2)} s ${o.path}${o.note === "reply" ? " (reply)" : ""}`
+    : `no${o.note && o.note !== "join" && o.note !== "reply" ? ` (${o.note})` : ""}`;
+
+const rows: string[][] = [];
+const nebula = !Deno.args.includes("--no-nebula") && await haveNebula();
+if (!nebula) console.log("Nebula: not run (--no-nebula, or the nebula package is not installed)");
+const header = [
+  "a",
+  "b",
+  "IPv6",
+  "Punch",
+  "plain WireGuard ka 5",
+  ...(nebula ? ["Nebula (relay on)"] : []),
+];
+console.log(header.join(" | "));
+for (const v6 of v6s) {
+  for (const k of kinds) {
+    const pairs: [Kind, Kind][] = k === "nothing" ? [["nothing", "nothing"]] : [[k, "nothing"], [
+      k,
+      k,
+    ]];
+    for (const [a, b] of pairs) {
+      const punch = await punchCell(a, b, v6);
+      const naive = skipNaive ? { ok: false, note: "skipped" } : await naiveCell(a, b, v6);
+      const neb = nebula ? [show(await nebulaCell(a, b, v6))] : [];
+      const row = [a, b, v6 ? "yes" : "no", show(punch), show(naive), ...neb];
+      rows.push(row);
+      console.log(row.join(" | "));
+    }
+  }
+}
+const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+const line = (r: string[]) => "| " + r.map((c, i) => c.padEnd(widths[i]!)).join(" | ") + " |";
+console.log(
+  `\nTime from the last pairing command (Punch) or the second wg set (plain) to the first handshake, bound ${
+    BOUND_MS / 1000
+  } s:\n`,
+);
+console.log(line(header));
+console.log("|" + widths.map((w) => "-".repeat(w + 2)).join("|") + "|");
+for (const r of rows) console.log(line(r));
