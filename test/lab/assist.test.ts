@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { fileIncludes } from "../../src/assist/assist_deno.ts";
 import { shadowingFilters } from "../../src/assist/conntrack.ts";
 import { type AssistState, mappingsOf } from "../../src/assist/plan.ts";
-import { allHandshook, labExec, routerApplier, WG_PORT } from "./assist_lab.ts";
+import { allHandshook, labExec, routerApplier, routerTieBreak, WG_PORT } from "./assist_lab.ts";
 import { type HostWireguard, type Lab, labUp, sleep, waitFor, wgKeyPair } from "./lab.ts";
 
 type Keys = { privateKey: string; publicKey: string };
@@ -95,6 +95,8 @@ describe("LAN assist lab", () => {
     };
     await routerApplier(lab, "a").sync(stateA);
     await routerApplier(lab, "b").sync(stateB);
+    await routerTieBreak(lab, "a", stateA);
+    await routerTieBreak(lab, "b", stateB);
     await wgs["a1"]!.setPeer({
       publicKey: keys["b1"]!.publicKey,
       allowedIps: [`${TUN["b1"]}/32`],
@@ -126,6 +128,8 @@ describe("LAN assist lab", () => {
     };
     await routerApplier(lab, "a").sync(stateA);
     await routerApplier(lab, "b").sync(stateB);
+    await routerTieBreak(lab, "a", stateA);
+    await routerTieBreak(lab, "b", stateB);
     await wgs["b1"]!.setPeer({
       publicKey: keys["a2"]!.publicKey,
       allowedIps: [`${TUN["a2"]}/32`],
@@ -213,6 +217,8 @@ describe("LAN assist lab", () => {
     const ra = routerApplier(lab, "a"), rb = routerApplier(lab, "b");
     await ra.sync(stateA);
     await rb.sync(stateB);
+    await routerTieBreak(lab, "a", stateA);
+    await routerTieBreak(lab, "b", stateB);
     expect((await ra.listInstalled()).filter((r) => r.tag.includes(a2Mapping.lanAddress))).toEqual(
       [],
     );

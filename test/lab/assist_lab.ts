@@ -7,6 +7,7 @@ import { AssistApplier, type Exec, type IncludeWriter } from "../../src/assist/a
 import { type AssistState, publicPorts } from "../../src/assist/plan.ts";
 import type { HostWireguard, Lab } from "./lab.ts";
 import { sleep, waitFor, wgKeyPair } from "./lab.ts";
+import { forwardPairs, pairsScript, tableScript } from "../../src/wg/first_contact.ts";
 
 /** Port every WireGuard in these labs listens on (hosts and routers alike). */
 export const WG_PORT = 51820;
@@ -207,4 +208,25 @@ export async function addLanHostsAndWait(
     await sleep(200);
   }
   throw new Error(`Routers ${a} and ${b} did not learn each other's LAN host within ${boundMs} ms`);
+}
+
+/**
+ * What punchd does next to LAN assist on a Punch router: the first-contact tie-break table for
+ * its hosts' pairs (`src/wg/first_contact.ts`), so two hosts that switch on keepalives at the same
+ * moment cannot deadlock. Tests that drive `AssistApplier` without punchd call it after `sync`.
+ */
+export async function routerTieBreak(lab: Lab, id: string, state: AssistState): Promise<void> {
+  const ports = publicPorts(state);
+  const hosts = state.hosts.map((h) => ({
+    host: h.address,
+    port: h.port,
+    publicEndpoint: `${state.wanAddress}:${ports.get(h.name)}`,
+    remotes: state.remotes.filter((r) => r.host === h.name).map((r) =>
+      `${r.remote.host}:${r.remote.port}`
+    ),
+  }));
+  const r = await lab.exec(id, ["nft", "-f", "-"], {
+    stdin: tableScript() + pairsScript([], forwardPairs(hosts)),
+  });
+  if (r.code !== 0) throw new Error(`Cannot install the tie-break table on "${id}": ${r.stderr}`);
 }
