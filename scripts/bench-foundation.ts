@@ -4,8 +4,8 @@
  * hand, keepalive 5, WAN port opened by hand) in the same run; then punchd's idle memory and CPU.
  * Usage: scripts/bench-foundation [--runs N]
  */
-import { type Lab, labUp, waitFor, wgKeyPair } from "../test/lab/lab.ts";
-import { cpuSecondsOf, fmtMiB, fmtS, median, rssOf } from "./bench_common.ts";
+import { type Lab, labUp, waitFor } from "../test/lab/lab.ts";
+import { cpuSecondsOf, fmtMiB, fmtS, median, naiveHandshakeMs, rssOf } from "./bench_common.ts";
 
 const runs = Number(Deno.args[Deno.args.indexOf("--runs") + 1] ?? 5) || 5;
 const spec = (name: string, acceptWanUdp: number[]) => ({
@@ -69,38 +69,9 @@ async function punchRun(): Promise<{ ms: number; pid: number; lab: Lab }> {
 async function naiveRun(): Promise<number> {
   const lab = await labUp(spec("fbn", [51820]));
   try {
-    const [ka, kb] = [await wgKeyPair(), await wgKeyPair()];
-    const wa = await lab.hostWireguard("a", {
-      listenPort: 51820,
-      privateKey: ka.privateKey,
-      address: "10.99.0.1/24",
-      peers: [],
-    });
-    const wb = await lab.hostWireguard("b", {
-      listenPort: 51820,
-      privateKey: kb.privateKey,
-      address: "10.99.0.2/24",
-      peers: [],
-    });
-    await wa.setPeer({
-      publicKey: kb.publicKey,
-      endpoint: `${lab.publicAddress("b")}:51820`,
-      allowedIps: ["10.99.0.2/32"],
-      keepalive: 5,
-    });
-    const t0 = performance.now();
-    await wb.setPeer({
-      publicKey: ka.publicKey,
-      endpoint: `${lab.publicAddress("a")}:51820`,
-      allowedIps: ["10.99.0.1/32"],
-      keepalive: 5,
-    });
-    // The latest-handshake field of a peer line; the interface line's listen port must not count.
-    const handshaken = (dump: string) =>
-      dump.trim().split("\n").slice(1).some((l) => Number(l.split("\t")[4] ?? 0) > 0);
-    const ok = await waitFor(async () => handshaken(await wb.dump()), 30_000, 20);
-    if (!ok) throw new Error("naive: no handshake in 30 s");
-    return performance.now() - t0;
+    const ms = await naiveHandshakeMs(lab, 30_000);
+    if (ms === null) throw new Error("naive: no handshake in 30 s");
+    return ms;
   } finally {
     await lab.down();
   }

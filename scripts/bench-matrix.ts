@@ -11,8 +11,8 @@
  * Nebula (when installed): lighthouse with relaying on a lab internet host, punchy on; timed from
  * starting b's nebula to its first completed handshake with a (from its log), direct or relayed.
  */
-import { type Lab, labUp, type RouterSpec, waitFor, wgKeyPair } from "../test/lab/lab.ts";
-import { ctl, hasHandshake } from "./bench_common.ts";
+import { type Lab, labUp, type RouterSpec, waitFor } from "../test/lab/lab.ts";
+import { ctl, hasHandshake, naiveHandshakeMs } from "./bench_common.ts";
 import {
   haveNebula,
   NEBULA_PORT,
@@ -140,44 +140,13 @@ async function punchCell(a: Kind, b: Kind, v6: boolean): Promise<Outcome> {
 async function naiveCell(a: Kind, b: Kind, v6: boolean): Promise<Outcome> {
   const lab = await cellLab(a, b, v6);
   try {
-    const [ka, kb] = [await wgKeyPair(), await wgKeyPair()];
-    const wa = await lab.hostWireguard("a", {
-      listenPort: 51820,
-      privateKey: ka.privateKey,
-      address: "10.99.0.1/24",
-      peers: [],
-    });
-    const wb = await lab.hostWireguard("b", {
-      listenPort: 51820,
-      privateKey: kb.privateKey,
-      address: "10.99.0.2/24",
-      peers: [],
-    });
-    await wa.setPeer({
-      publicKey: kb.publicKey,
-      endpoint: `${lab.publicAddress("b")}:51820`,
-      allowedIps: ["10.99.0.2/32"],
-      keepalive: 5,
-    });
-    const t0 = performance.now();
-    await wb.setPeer({
-      publicKey: ka.publicKey,
-      endpoint: `${lab.publicAddress("a")}:51820`,
-      allowedIps: ["10.99.0.1/32"],
-      keepalive: 5,
-    });
-    const ok = await waitFor(async () => handshaken(await wb.dump()), BOUND_MS, 20);
-    return ok ? { ok, ms: performance.now() - t0, path: "direct" } : { ok };
+    const ms = await naiveHandshakeMs(lab, BOUND_MS);
+    return ms !== null ? { ok: true, ms, path: "direct" } : { ok: false };
   } catch (e) {
     return { ok: false, note: e instanceof Error ? e.message.split("\n")[0]!.slice(0, 60) : "?" };
   } finally {
     await lab.down();
   }
-}
-
-/** Whether a peer line of `wg show dump` (after the interface line) has a latest handshake. */
-function handshaken(dump: string): boolean {
-  return dump.trim().split("\n").slice(1).some((l) => Number(l.split("\t")[4] ?? 0) > 0);
 }
 
 async function nebulaCell(a: Kind, b: Kind, v6: boolean): Promise<Outcome> {

@@ -1,5 +1,6 @@
 /** Small helpers shared by the benchmarks: medians, RSS from /proc, timing, lab calls. */
-import type { Lab } from "../test/lab/lab.ts";
+import { type Lab, waitFor, wgKeyPair } from "../test/lab/lab.ts";
+import { dumpHasHandshake } from "../test/lab/assist_lab.ts";
 
 export function median(xs: readonly number[]): number {
   if (xs.length === 0) return NaN;
@@ -51,4 +52,32 @@ export async function hasHandshake(lab: Lab, id: string): Promise<boolean> {
     "latest-handshakes",
   ]);
   return r.stdout.split("\n").some((l) => /\t[1-9]\d*$/.test(l));
+}
+
+/**
+ * The naive setup: plain wireguard-go on routers a and b (10.99.0.1/.2), each with the other's
+ * public address as endpoint and keepalive 5. Waits (at most `boundMs`) for a handshake on b; the
+ * ms from configuring b, or null.
+ */
+export async function naiveHandshakeMs(lab: Lab, boundMs: number): Promise<number | null> {
+  const [ka, kb] = [await wgKeyPair(), await wgKeyPair()];
+  const wg = (id: string, key: string, address: string) =>
+    lab.hostWireguard(id, { listenPort: 51820, privateKey: key, address, peers: [] });
+  const wa = await wg("a", ka.privateKey, "10.99.0.1/24");
+  const wb = await wg("b", kb.privateKey, "10.99.0.2/24");
+  await wa.setPeer({
+    publicKey: kb.publicKey,
+    endpoint: `${lab.publicAddress("b")}:51820`,
+    allowedIps: ["10.99.0.2/32"],
+    keepalive: 5,
+  });
+  const t0 = performance.now();
+  await wb.setPeer({
+    publicKey: ka.publicKey,
+    endpoint: `${lab.publicAddress("a")}:51820`,
+    allowedIps: ["10.99.0.1/32"],
+    keepalive: 5,
+  });
+  const ok = await waitFor(async () => dumpHasHandshake(await wb.dump()), boundMs, 20);
+  return ok ? performance.now() - t0 : null;
 }
