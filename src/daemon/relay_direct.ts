@@ -1,19 +1,31 @@
 import { errorMessage } from "../lib/errors.ts";
-import type { DirectPhase } from "../peer/relay_messages.ts";
+import { type DirectPhase, encodeRelayMessage } from "../peer/relay_messages.ts";
 import type { Timer } from "../lib/timer.ts";
 import { winsTie } from "../wg/first_contact.ts";
-import { directTryDue, TRIAL_WAIT_MS } from "../wg/relay_decide.ts";
+import {
+  BLIND_TRY_EVERY_MS,
+  directTryDue,
+  PROBE_COUNT,
+  PROBE_GAP_MS,
+  PROBE_VALID_MS,
+  probeDue,
+  TRIAL_WAIT_MS,
+} from "../wg/relay_decide.ts";
 import { type Daemon, desiredFrom, type EndpointOverride } from "./daemon.ts";
 
 /** Between sending "start" through the relay and leaving it. */
 const START_GRACE_MS = 500;
-/** Pings through the tunnel during a try (one a second; any answer counts). */
-const PING = (host: string) => ["ping", "-c", "6", "-W", "1", host];
+/** Pings through the tunnel during a try: one a second until the first answer, at most 3 s. */
+const PING = (host: string) => ["ping", "-c", "1", "-w", "3", host];
 
 /** What the direct tries need from the relay service. */
 export interface DirectHost {
-  /** Send a `direct` message to the peer through the tunnel. */
-  send(peer: string, phase: DirectPhase): void;
+  /** Send a `direct` message to the peer through the tunnel (`id`: a probe round's id). */
+  send(peer: string, phase: DirectPhase, id?: number): void;
+  /** Send bytes over the WAN to `host`'s control port (probes). */
+  sendWan(host: string, bytes: Uint8Array): void;
+  /** The peer's public IPv4 addresses from its card (where its probes come from and go to). */
+  publicHosts(peer: string): string[];
   /** The peer's tunnel address (to ping through WireGuard), if known. */
   tunnelOf(peer: string): string | undefined;
   /** The peer's card seq, if we hold its card (a new card may carry a new endpoint). */
@@ -34,6 +46,12 @@ export class DirectTrials {
   private seqSeen = new Map<string, number | undefined>();
   private stash = new Map<string, { o: EndpointOverride; timer: Timer }>();
   private running = new Set<string>();
+  /** Probe rounds per peer: the id in use and when it started (RAM). */
+  private probes = new Map<string, { id: number; at: number }>();
+  private lastProbe = new Map<string, number>();
+  private probeTimers = new Set<Timer>();
+  /** Probes that got through, and WAN probes ignored (unknown id or sender), for the status. */
+  readonly probeStats = { rounds: 0, seen: 0, ignored: 0 };
 
   constructor(private readonly d: Daemon, private readonly host: DirectHost) {}
 
@@ -51,13 +69,20 @@ export class DirectTrials {
     }
   }
 
-  /** Called every tick: start a try where one is due. */
+  /** Called every tick: start a probe round or a try where one is due. */
   tick(ours: string): void {
     const now = this.d.now();
+    for (const m of [this.probes, this.lastProbe]) {
+      for (const k of m.keys()) if (!this.d.endpointOverrides.has(k)) m.delete(k);
+    }
     for (const peer of this.d.endpointOverrides.keys()) {
       const seq = this.host.cardSeq(peer);
       if (this.seqSeen.has(peer) && seq !== this.seqSeen.get(peer)) this.triggered.add(peer);
       this.seqSeen.set(peer, seq);
+      if (winsTie(ours, peer) && !this.running.has(peer)) {
+        if (now - (this.lastTry.get(peer) ?? now) >= BLIND_TRY_EVERY_MS) this.triggered.add(peer);
+        if (probeDue(this.lastProbe.get(peer), now)) this.startProbes(ours, peer);
+      }
       const due = directTryDue({
         winner: winsTie(ours, peer),
         triggered: this.triggered.has(peer),
@@ -104,10 +129,59 @@ export class DirectTrials {
     }
   }
 
-  /** A `direct` message from the relayed peer `from`. */
-  async onMessage(from: string, phase: DirectPhase): Promise<void> {
+  /** The winner's probe round: tell the peer through the tunnel, then probe over the WAN. */
+  private startProbes(ours: string, peer: string): void {
+    if (this.host.publicHosts(peer).length === 0) return;
+    const b = this.d.random(4);
+    const id = ((b[0]! << 24) | (b[1]! << 16) | (b[2]! << 8) | b[3]!) >>> 0;
+    this.lastProbe.set(peer, this.d.now());
+    this.probeStats.rounds++;
+    this.host.send(peer, "probe", id);
+    this.probe(ours, peer, id);
+  }
+
+  /** Send `PROBE_COUNT` probes with round `id` to the peer's public addresses. */
+  private probe(ours: string, peer: string, id: number): void {
+    this.probes.set(peer, { id, at: this.d.now() });
+    const bytes = encodeRelayMessage({ kind: "probe", id, from: ours });
+    const hosts = this.host.publicHosts(peer);
+    for (let i = 0; i < PROBE_COUNT; i++) {
+      const t = setTimeout(() => {
+        this.probeTimers.delete(t);
+        for (const h of hosts) this.host.sendWan(h, bytes);
+      }, i * PROBE_GAP_MS);
+      this.probeTimers.add(t);
+    }
+  }
+
+  /**
+   * A probe that came over the WAN from `host`: a direct path works at least for datagrams. The
+   * winner tries the real thing at once; the other side asks it to (through the tunnel).
+   */
+  onWanProbe(ours: string, m: { id: number; from: string }, host: string): void {
+    const round = this.probes.get(m.from);
+    const fresh = round !== undefined && round.id === m.id &&
+      this.d.now() - round.at <= PROBE_VALID_MS;
+    if (!fresh || !this.host.publicHosts(m.from).includes(host)) {
+      this.probeStats.ignored++;
+      return;
+    }
+    this.probes.delete(m.from);
+    this.probeStats.seen++;
+    if (!this.d.endpointOverrides.has(m.from)) return;
+    this.d.log(`relay: a probe from ${m.from.slice(0, 8)}… came directly from ${host}`);
+    if (winsTie(ours, m.from)) this.triggered.add(m.from);
+    else this.host.send(m.from, "request");
+  }
+
+  /** A `direct` message from the relayed peer `from` (`id`: a probe round's). */
+  async onMessage(ours: string, from: string, phase: DirectPhase, id: number): Promise<void> {
     if (phase === "request") {
       if (this.d.endpointOverrides.has(from)) this.triggered.add(from);
+      return;
+    }
+    if (phase === "probe") {
+      if (this.d.endpointOverrides.has(from)) this.probe(ours, from, id);
       return;
     }
     if (phase === "start") {
@@ -165,5 +239,6 @@ export class DirectTrials {
 
   stop(): void {
     for (const s of this.stash.values()) clearTimeout(s.timer);
+    for (const t of this.probeTimers) clearTimeout(t);
   }
 }

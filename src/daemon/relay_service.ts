@@ -1,6 +1,7 @@
 import { errorMessage } from "../lib/errors.ts";
 import { ipFamily, isPrivateV4, parseEndpoint } from "../lib/net.ts";
 import { inboundFrom } from "../nat/inbound.ts";
+import { directHopeless } from "../peer/nat_hint.ts";
 import {
   decodeRelayMessage,
   encodeRelayMessage,
@@ -49,6 +50,20 @@ interface Pending {
   tried: string[];
 }
 
+/** A card's public IPv4 literals (no private, CGNAT or DNS names): where its WAN probes go. */
+function publicHostsOf(card: { endpoints: readonly string[] } | undefined): string[] {
+  const out = new Set<string>();
+  for (const e of card?.endpoints ?? []) {
+    try {
+      const { host } = parseEndpoint(e);
+      if (ipFamily(host) === 4 && !isPrivateV4(host)) out.add(host);
+    } catch {
+      // not an endpoint: nothing to probe
+    }
+  }
+  return [...out].slice(0, 2);
+}
+
 /** A refusal in plain words, for the peer's status. */
 const REFUSED: Record<RefuseReason, string> = {
   "disabled": "relaying is off there (option relay '0')",
@@ -86,10 +101,13 @@ export class RelayService {
     private readonly netcheck: NetcheckService,
   ) {
     this.direct = new DirectTrials(d, {
-      send: (peer, phase) => {
+      send: (peer, phase, id = 0) => {
         const m = this.memberByKey(peer);
-        if (m) this.send(m, { kind: "direct", id: 0, peer: this.ourKey ?? "", phase });
+        if (m) this.send(m, { kind: "direct", id, peer: this.ourKey ?? "", phase });
       },
+      sendWan: (host, bytes) => void this.peering.send(host, this.peering.controlPort, bytes),
+      publicHosts: (peer) =>
+        publicHostsOf(this.peering.cards?.list().find((c) => c.card.wgPublicKey === peer)?.card),
       tunnelOf: (peer) => this.memberByKey(peer)?.tunnel,
       cardSeq: (peer) =>
         this.peering.cards?.list().find((c) => c.card.wgPublicKey === peer)?.card.seq,
@@ -194,6 +212,11 @@ export class RelayService {
       return true;
     }
     if (msg === null) return false;
+    if (msg.kind === "probe") {
+      // The one message that comes over the WAN: checked against the round it belongs to.
+      if (this.ourKey !== undefined) this.direct.onWanProbe(this.ourKey, msg, m.host);
+      return true;
+    }
     const from = this.memberAt(m.host);
     if (!from) return true; // not through a member's tunnel: not authenticated
     const peer = { tunnel: m.host, controlPort: m.port };
@@ -203,7 +226,9 @@ export class RelayService {
       void this.onGrant(msg, from).catch((e) => this.d.log(errorMessage(e)));
     } else if (msg.kind === "refuse") this.onRefuse(msg, from);
     else if (msg.peer === from.key) {
-      void this.direct.onMessage(from.key, msg.phase).catch((e) => this.d.log(errorMessage(e)));
+      void this.direct.onMessage(this.ourKey ?? "", from.key, msg.phase, msg.id).catch((e) =>
+        this.d.log(errorMessage(e))
+      );
     }
     return true;
   }
@@ -399,6 +424,10 @@ export class RelayService {
     const dump = await this.d.platform.wg.dump(model.name);
     const ours = interfacePublicKey(model);
     const overrides = this.d.endpointOverrides;
+    const fresh = (key: string) => {
+      const hs = dump?.peers.find((x) => x.publicKey === key)?.latestHandshake ?? 0;
+      return hs > 0 && now / 1000 - hs < HANDSHAKE_FRESH_S;
+    };
     let changed = false;
     for (const p of peers) {
       const live = dump?.peers.find((x) => x.publicKey === p.publicKey);
@@ -431,6 +460,9 @@ export class RelayService {
         relayed: o !== undefined,
         askedAt: this.askedAt.get(p.publicKey),
         againMs: askAgainAfter(this.failedRounds.get(p.publicKey) ?? 0),
+        // No wait only once a member's tunnel is up to carry the request.
+        hopeless: this.hopeless(p.publicKey) &&
+          this.members().some((m) => m.key !== p.publicKey && fresh(m.key)),
       };
       // Only mesh members (known by their card): a relay takes nothing else.
       if (wantsRelay(ours, state, now) && this.isMember(p.publicKey)) this.ask(ours, p.publicKey);
@@ -449,6 +481,18 @@ export class RelayService {
       for (const k of m.keys()) if (!keys.has(k)) (m.delete(k), changed ||= m === overrides);
     }
     if (changed) await this.d.reconcile();
+  }
+
+  /**
+   * Whether the two cards rule out every direct path to `peer`: both NAT hints together
+   * (`directHopeless`), and no IPv6 on both sides (the path chooser tries that first).
+   */
+  private hopeless(peer: string): boolean {
+    const own = this.peering.own?.card;
+    const theirs = this.peering.cards?.list().find((c) => c.card.wgPublicKey === peer)?.card;
+    if (!own || !theirs || !directHopeless(own.nat, theirs.nat)) return false;
+    const v6 = (c: { endpoints: readonly string[] }) => c.endpoints.some((e) => e.startsWith("["));
+    return !(v6(own) && v6(theirs));
   }
 
   /** Per peer: until when its last handshake is known to be fresh (no dump needed). */

@@ -40,6 +40,7 @@ export * from "./peer_error.ts";
 export * from "./invite_token.ts";
 export * from "./invite_store.ts";
 export * from "./peer_card.ts";
+export * from "./nat_hint.ts";
 export * from "./card_store.ts";
 export * from "./card_bundle.ts";
 export * from "./join_messages.ts";

@@ -3,9 +3,10 @@
  * integers big-endian):
  *   "PC" 0x01 | wg key 32 | sign key 32 | seq u64 | issuedAt u64 (ms) | name | endpoints |
  *   tunnel addresses | LAN subnets | LAN hosts (name, endpoint) | introduces (wg 32, sign 32) |
- *   Ed25519 signature 64 over "punch card v1\0" + everything before it.
+ *   [NAT hint u8, only when known: `nat_hint.ts`] | Ed25519 signature 64 over "punch card v1\0" + everything before it.
  */
 import { ed25519 } from "./ed25519.ts";
+import { decodeNatHint, encodeNatHint, type NatHint } from "./nat_hint.ts";
 import { toBase64 } from "../lib/base64.ts";
 import { concat, equalBytes, Reader, utf8, Writer } from "../lib/bytes.ts";
 import { ParseError, UsageError } from "../lib/errors.ts";
@@ -58,6 +59,8 @@ export interface PeerCard {
   readonly introduces?: readonly Introduction[];
   /** When the card was signed, ms since the epoch (informational; order is by `seq`). */
   readonly issuedAt: number;
+  /** The NAT in front of the router, as its netcheck saw it (absent: not known). */
+  readonly nat?: NatHint;
 }
 
 /** A card together with its exact signed bytes (forward the bytes, never a re-encoding). */
@@ -107,6 +110,8 @@ function encodeBody(c: PeerCard): Uint8Array {
       keyFromBase64(i.signPublicKey, "introduced signing key"),
     );
   });
+  const hint = c.nat ? encodeNatHint(c.nat) : 0;
+  if (hint !== 0) w.u8(hint);
   return w.finish();
 }
 
@@ -155,6 +160,8 @@ export function decodeCard(bytes: Uint8Array): SignedCard {
     wgPublicKey: toBase64(readBytes(r, KEY_LEN)),
     signPublicKey: toBase64(readBytes(r, KEY_LEN)),
   }));
+  // Cards from before the hint end here; a hint byte of 0 is not canonical (caught below).
+  const nat = r.remaining > SIGNATURE_LEN ? decodeNatHint(r.u8()) : undefined;
   r.take(SIGNATURE_LEN);
   expectEnd(r, "peer card");
   const card: PeerCard = {
@@ -168,6 +175,7 @@ export function decodeCard(bytes: Uint8Array): SignedCard {
     ...(lanHosts.length > 0 ? { lanHosts } : {}),
     ...(introduces.length > 0 ? { introduces } : {}),
     issuedAt,
+    ...(nat !== undefined ? { nat } : {}),
   };
   let again: Uint8Array | null;
   try {

@@ -6,7 +6,11 @@
  * grant (2) = peer key 32 | relay endpoint (wire_fields endpoint: to reach `peer`, send here);
  * refuse (3) = peer key 32 | reason u8;
  * direct (4) = peer key 32 | phase u8: the two relayed sides trying the direct path again
- * (request: "something changed here", start, ok, failed; see relay_service.ts).
+ * (request: "something changed here", start, ok, failed; probe: "send WAN probes with this id
+ * now"; see relay_direct.ts);
+ * probe (5) = sender's WireGuard key 32, with the id of the `direct`/probe message it answers. The
+ * only message sent over the WAN, not through the tunnel: between the two routers' control ports,
+ * to learn without touching WireGuard whether a direct path opened. Never answered on the WAN.
  */
 import { Reader, Writer } from "../lib/bytes.ts";
 import { fromBase64, toBase64 } from "../lib/base64.ts";
@@ -15,6 +19,7 @@ import { expectEnd, readEndpoint, writeEndpoint } from "./wire_fields.ts";
 
 const MAGIC0 = 0x50, MAGIC1 = 0x52, VERSION = 1; // "PR"
 export const RELAY_ALLOCATE = 1, RELAY_GRANT = 2, RELAY_REFUSE = 3, RELAY_DIRECT = 4;
+export const RELAY_PROBE = 5;
 /** Largest relay message (a grant with an IPv6 endpoint is under 64 bytes). */
 export const MAX_RELAY_MESSAGE = 128;
 const KEY = 32;
@@ -30,14 +35,15 @@ export const REFUSE_REASONS = [
 export type RefuseReason = typeof REFUSE_REASONS[number];
 
 /** Phases of a try at the direct path while relayed. */
-export const DIRECT_PHASES = ["request", "start", "ok", "failed"] as const;
+export const DIRECT_PHASES = ["request", "start", "ok", "failed", "probe"] as const;
 export type DirectPhase = typeof DIRECT_PHASES[number];
 
 export type RelayMessage =
   | { kind: "allocate"; id: number; requester: string; other: string }
   | { kind: "grant"; id: number; peer: string; endpoint: string }
   | { kind: "refuse"; id: number; peer: string; reason: RefuseReason }
-  | { kind: "direct"; id: number; peer: string; phase: DirectPhase };
+  | { kind: "direct"; id: number; peer: string; phase: DirectPhase }
+  | { kind: "probe"; id: number; from: string };
 
 function key(w: Writer, k: string): Writer {
   let b: Uint8Array;
@@ -74,6 +80,8 @@ export function encodeRelayMessage(m: RelayMessage): Uint8Array {
         .finish();
     case "direct":
       return key(header(RELAY_DIRECT, m.id), m.peer).u8(DIRECT_PHASES.indexOf(m.phase)).finish();
+    case "probe":
+      return key(header(RELAY_PROBE, m.id), m.from).finish();
   }
 }
 
@@ -124,6 +132,9 @@ export function decodeRelayMessage(bytes: Uint8Array): RelayMessage | null {
       m = { kind: "direct", id, peer, phase };
       break;
     }
+    case RELAY_PROBE:
+      m = { kind: "probe", id, from: k() };
+      break;
     default:
       throw new ParseError(`Cannot read relay message: unknown type ${type}`);
   }

@@ -1,6 +1,7 @@
 /**
  * When a peer needs the relay (sans-I/O): no handshake `RELAY_AFTER_MS` after it got an
- * endpoint, and only on the side that wins the tie (`winsTie`), so one allocation is made per pair.
+ * endpoint, or at once when the two cards' NAT hints rule out a direct path (`hopeless`), and only
+ * on the side that wins the tie (`winsTie`), so one allocation is made per pair.
  */
 import { winsTie } from "./first_contact.ts";
 
@@ -23,6 +24,8 @@ export interface RelayPeerState {
   askedAt?: number | undefined;
   /** Wait between two rounds for this peer (default `ASK_AGAIN_MS`; longer after failures). */
   againMs?: number | undefined;
+  /** Both NATs are known and no direct path can exist (`directHopeless`): no wait. */
+  hopeless?: boolean | undefined;
 }
 
 /** Longest wait between two rounds of asking (a peer that is offline for good). */
@@ -39,7 +42,7 @@ export function wantsRelay(ourKey: string, p: RelayPeerState, nowMs: number): bo
   if (!winsTie(ourKey, p.key)) return false;
   const fresh = p.handshakeAt > 0 && nowMs / 1000 - p.handshakeAt < HANDSHAKE_FRESH_S;
   if (fresh) return false;
-  if (nowMs - p.endpointSince < RELAY_AFTER_MS) return false;
+  if (!p.hopeless && nowMs - p.endpointSince < RELAY_AFTER_MS) return false;
   return p.askedAt === undefined || nowMs - p.askedAt >= (p.againMs ?? ASK_AGAIN_MS);
 }
 
@@ -51,6 +54,27 @@ export function relayDead(handshakeAt: number, relayedSince: number, nowMs: numb
 
 /** At most one try at the direct path per relayed peer this often. */
 export const UPGRADE_EVERY_MS = 20_000;
+/**
+ * While relayed, the tie winner has both routers probe each other over the WAN (control port to
+ * control port, a few datagrams each) this often: when a probe gets through, a direct path has
+ * opened, and the real try (which moves WireGuard for a moment) follows.
+ */
+export const PROBE_EVERY_MS = 10_000;
+/** Datagrams per probe round and side, and the gap between them. */
+export const PROBE_COUNT = 5;
+export const PROBE_GAP_MS = 200;
+/** A probe round's id is honoured this long. */
+export const PROBE_VALID_MS = 4_000;
+/**
+ * Without any sign of a direct path, a real try still happens this often: a port forwarded to the
+ * WireGuard port alone (not the control port) shows only there.
+ */
+export const BLIND_TRY_EVERY_MS = 5 * 60_000;
+
+/** Whether the tie winner starts a probe round for a relayed peer now. */
+export function probeDue(lastProbeAt: number | undefined, nowMs: number): boolean {
+  return lastProbeAt === undefined || nowMs - lastProbeAt >= PROBE_EVERY_MS;
+}
 /** How long the other side waits for the winner's verdict before it goes back to the relay. */
 export const TRIAL_WAIT_MS = 15_000;
 

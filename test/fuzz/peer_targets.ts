@@ -18,6 +18,14 @@ import { finishJoin, handleJoinRequest, startJoin } from "../../src/peer/join_ha
 import { decodeJoinMessage, encodeReject } from "../../src/peer/join_messages.ts";
 import { decodeCard, type PeerCard, signCard, verifyCard } from "../../src/peer/peer_card.ts";
 import { PeerError } from "../../src/peer/peer_error.ts";
+import { decodeNatHint } from "../../src/peer/nat_hint.ts";
+import {
+  decodeRelayMessage,
+  DIRECT_PHASES,
+  encodeRelayMessage,
+  REFUSE_REASONS,
+  type RelayMessage,
+} from "../../src/peer/relay_messages.ts";
 import { acceptReply, decodeReplyToken, makeReplyToken } from "../../src/peer/reply_token.ts";
 import { makeRouter, NOW, seededRandom } from "../peer/fixtures.ts";
 import {
@@ -103,16 +111,47 @@ const cardOfA: fc.Arbitrary<PeerCard> = fc.record({
     wgPublicKey: u8s(32).map(toBase64),
     signPublicKey: u8s(32).map(toBase64),
   })),
+  // 0 = no hint (a card leaves it out), else one of the 31 hint bytes.
+  nat: fc.integer({ min: 0, max: 31 }),
 }).map((c): PeerCard => {
-  const { lanHosts, introduces, ...rest } = c;
+  const { lanHosts, introduces, nat, ...rest } = c;
   return {
     ...rest,
     wgPublicKey: A.wg,
     signPublicKey: A.sign,
     ...(lanHosts.length > 0 ? { lanHosts } : {}),
     ...(introduces.length > 0 ? { introduces } : {}),
+    ...(nat !== 0 ? { nat: decodeNatHint(nat) } : {}),
   };
 });
+
+const relayMessage: fc.Arbitrary<RelayMessage> = fc.oneof(
+  fc.record({
+    kind: fc.constant("allocate" as const),
+    id: fc.nat(),
+    requester: fc.constant(A.wg),
+    other: fc.constant(B.wg),
+  }),
+  fc.record({
+    kind: fc.constant("grant" as const),
+    id: fc.nat(),
+    peer: fc.constant(B.wg),
+    endpoint: endpointText,
+  }),
+  fc.record({
+    kind: fc.constant("refuse" as const),
+    id: fc.nat(),
+    peer: fc.constant(A.wg),
+    reason: fc.constantFrom(...REFUSE_REASONS),
+  }),
+  fc.record({
+    kind: fc.constant("direct" as const),
+    id: fc.nat(),
+    peer: fc.constant(A.wg),
+    phase: fc.constantFrom(...DIRECT_PHASES),
+  }),
+  fc.record({ kind: fc.constant("probe" as const), id: fc.nat(), from: fc.constant(B.wg) }),
+);
 
 /** Token text: the prefix and base64url of arbitrary bytes, or arbitrary text. */
 function tokenText(prefix: string): fc.Arbitrary<string> {
@@ -136,6 +175,28 @@ function mutateToken(token: string, prefix: string, ms: Parameters<typeof mutate
 const invite = fc.tuple(inviteContent, u8s(16)).map(([c, s]) => encodeInvite(c, s));
 
 export const peerTargets: FuzzTarget[] = [
+  {
+    parser: "relay message",
+    name: "arbitrary bytes after the magic: null, RangeError or ParseError",
+    property: () =>
+      fc.property(fc.oneof(bytes(200), withPrefix(Uint8Array.of(0x50, 0x52, 0x01), 200)), (b) => {
+        outcome(decodeRelayMessage, b, { null: true, truncated: true, malformed: true });
+      }),
+  },
+  {
+    parser: "relay message",
+    name: "encode → decode gives the message back; mutations never throw anything else",
+    property: () =>
+      fc.property(relayMessage, mutations, (m, ms) => {
+        const b = encodeRelayMessage(m);
+        sameJson(decodeRelayMessage(b), m, "relay message");
+        outcome(decodeRelayMessage, mutate(b, ms), {
+          null: true,
+          truncated: true,
+          malformed: true,
+        });
+      }),
+  },
   {
     parser: "invite",
     name: "arbitrary token text: RangeError or ParseError",

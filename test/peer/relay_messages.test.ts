@@ -19,6 +19,8 @@ describe("relay messages", () => {
     { kind: "refuse", id: 9, peer: B, reason: "disabled" },
     { kind: "direct", id: 3, peer: A, phase: "request" },
     { kind: "direct", id: 4, peer: B, phase: "failed" },
+    { kind: "direct", id: 0xffffffff, peer: A, phase: "probe" },
+    { kind: "probe", id: 7, from: B },
   ];
   for (const m of cases) {
     test(`round trip: ${m.kind} ${JSON.stringify(m).slice(0, 40)}`, () => {
@@ -55,8 +57,8 @@ describe("relay messages", () => {
     refuse[refuse.length - 1] = 200;
     expect(() => decodeRelayMessage(refuse)).toThrow(/unknown reason 200/);
     const direct = encodeRelayMessage({ kind: "direct", id: 1, peer: A, phase: "ok" });
-    direct[direct.length - 1] = 4;
-    expect(() => decodeRelayMessage(direct)).toThrow(/unknown phase 4/);
+    direct[direct.length - 1] = 5;
+    expect(() => decodeRelayMessage(direct)).toThrow(/unknown phase 5/);
     const big = new Uint8Array(MAX_RELAY_MESSAGE + 1);
     big.set([0x50, 0x52, 1, 1]);
     expect(() => decodeRelayMessage(big)).toThrow(/too large/);

@@ -14,16 +14,19 @@ import {
 import { UsageError } from "../../lib/errors.ts";
 import {
   checkPeerRoutes,
+  encodeNatHint,
   findAddressClashes,
   findOverlaps,
   type Introduction,
   MAX_LIST,
+  type NatHint,
   type PeerCard,
   type ReachedPrefix,
   reachedWith,
   type RouteRefusal,
 } from "../../peer/mod.ts";
 import type { NetcheckReport } from "../../nat/netcheck_report.ts";
+import { inboundFrom } from "../../nat/inbound.ts";
 
 /** What our card is made from. */
 export interface CardInputs {
@@ -62,8 +65,22 @@ export function endpointCandidates(i: CardInputs): string[] {
   return out;
 }
 
+/**
+ * What our card tells about the NAT in front of us, from the netcheck report (undefined while
+ * nothing is known): peers use it to ask for a relay at once where no direct path can exist.
+ */
+export function natHint(i: CardInputs): NatHint | undefined {
+  const h: NatHint = {
+    mapping: i.report?.mapping ?? "unknown",
+    filtering: i.report?.filtering ?? "unknown",
+    reachable: inboundFrom(i.wanAddress, i.report) === "reachable",
+  };
+  return encodeNatHint(h) === 0 ? undefined : h;
+}
+
 /** Our card's fields (without seq/issuedAt), to compare with the last signed one. */
 export function cardBody(i: CardInputs): Omit<PeerCard, "seq" | "issuedAt"> {
+  const nat = natHint(i);
   return {
     wgPublicKey: i.wgPublicKey,
     signPublicKey: i.signPublicKey,
@@ -73,6 +90,7 @@ export function cardBody(i: CardInputs): Omit<PeerCard, "seq" | "issuedAt"> {
     lanSubnets: [...i.lanSubnets].slice(0, MAX_LIST),
     introduces: [...i.introduces].slice(0, MAX_LIST),
     ...(i.lanHosts?.length ? { lanHosts: [...i.lanHosts].slice(0, MAX_LIST) } : {}),
+    ...(nat ? { nat } : {}),
   };
 }
 
@@ -88,6 +106,7 @@ export function sameBody(a: Omit<PeerCard, "seq" | "issuedAt">, b: PeerCard): bo
       c.lanSubnets,
       c.introduces ?? [],
       c.lanHosts ?? [],
+      c.nat ? encodeNatHint(c.nat) : 0,
     ]);
   return key(a) === key(b);
 }
