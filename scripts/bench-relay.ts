@@ -5,7 +5,7 @@
  * measures iperf3 throughput (TCP, 5 s) a1 → b1 (relayed through c) against a1 → c1 (direct,
  * a's tunnel to c), and the ping round trip on both paths.
  *
- *   scripts/bench relay [--runs 3]
+ *   scripts/bench relay [--runs 3] [--logs DIR (keeps each run's punchd logs, DIR/RUN-ROUTER.log)]
  */
 import { type Lab, labUp, waitFor } from "../test/lab/lab.ts";
 import { ctl, median } from "./bench_common.ts";
@@ -47,6 +47,9 @@ async function rtt(lab: Lab, from: string, to: string): Promise<string> {
   const r = await lab.exec(from, ["ping", "-c", "10", "-i", "0.2", "-q", lab.hostAddress(to)]);
   return /= [\d.]+\/([\d.]+)\//.exec(r.stdout)?.[1] ?? "?";
 }
+
+const l = Deno.args.indexOf("--logs");
+const logDir = l >= 0 ? Deno.args[l + 1] : undefined;
 
 const times: number[] = [];
 let failed = 0;
@@ -92,6 +95,13 @@ for (let run = 0; run < runs; run++) {
       console.log(`relay c: ${JSON.stringify(st.relay?.allocations ?? [])}`);
     }
   } finally {
+    if (logDir !== undefined) {
+      await Deno.mkdir(logDir, { recursive: true });
+      for (const id of ["a", "b", "c"]) {
+        await Deno.copyFile(lab.logPath(id, "punchd"), `${logDir}/${run + 1}-${id}.log`)
+          .catch(() => {});
+      }
+    }
     await lab.down();
   }
 }

@@ -24,6 +24,7 @@ import type { PeeringService } from "./peering/peering_service.ts";
 import { bestEndpoint } from "./peering/card_content.ts";
 import { interfacePublicKey } from "./status.ts";
 import { DirectTrials } from "./relay_direct.ts";
+import { publicV4s } from "../wg/path_choice.ts";
 import type { Timer } from "../lib/timer.ts";
 
 /** How often peers are checked for a relay, and the relay's counters read. */
@@ -52,16 +53,7 @@ interface Pending {
 
 /** A card's public IPv4 literals (no private, CGNAT or DNS names): where its WAN probes go. */
 function publicHostsOf(card: { endpoints: readonly string[] } | undefined): string[] {
-  const out = new Set<string>();
-  for (const e of card?.endpoints ?? []) {
-    try {
-      const { host } = parseEndpoint(e);
-      if (ipFamily(host) === 4 && !isPrivateV4(host)) out.add(host);
-    } catch {
-      // not an endpoint: nothing to probe
-    }
-  }
-  return [...out].slice(0, 2);
+  return [...new Set(publicV4s(card?.endpoints ?? []))].slice(0, 2);
 }
 
 /** A refusal in plain words, for the peer's status. */

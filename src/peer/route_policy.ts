@@ -51,17 +51,19 @@ export function isPeerRoutable(c: Cidr): boolean {
 /**
  * The routes the router already has outside the tunnel, as `ReachedPrefix`es: interface
  * subnets and routes (default routes left out: a default is refused on its own), plus the host
- * route to the peer's endpoint when that is an address.
+ * routes to the peer's endpoints (one host or several) where they are addresses.
  */
 export function reachedWith(
   routes: readonly ReachedPrefix[],
-  endpointHost: string | undefined,
+  endpointHost: string | undefined | readonly string[],
 ): ReachedPrefix[] {
   const out = routes.filter((r) => parse(r.prefix)?.prefix !== 0);
-  const fam = endpointHost === undefined ? null : ipFamily(endpointHost);
-  if (fam !== null) {
+  const hosts = typeof endpointHost === "string" ? [endpointHost] : endpointHost ?? [];
+  for (const host of hosts) {
+    const fam = ipFamily(host);
+    if (fam === null) continue;
     out.push({
-      prefix: `${endpointHost}/${fam === 4 ? 32 : 128}`,
+      prefix: `${host}/${fam === 4 ? 32 : 128}`,
       what: "the route to the peer's own endpoint",
     });
   }

@@ -35,6 +35,24 @@ export interface RankContext {
   ownSubnets: readonly string[];
   /** This router has a global IPv6 address (else IPv6 candidates are useless). */
   haveV6: boolean;
+  /**
+   * Our public IPv4 (netcheck), if known. A peer's private address counts only when the peer's
+   * public IPv4 is the same: both behind one NAT. Two homes whose modems both hand out
+   * 192.168.1.0/24 are not one network.
+   */
+  publicV4?: string | undefined;
+}
+
+/** The public IPv4 literals among endpoints (no private, CGNAT or names), in order. */
+export function publicV4s(endpoints: readonly string[]): string[] {
+  return endpoints.flatMap((e) => {
+    try {
+      const { host } = parseEndpoint(e);
+      return ipFamily(host) === 4 && !isPrivateV4(host) ? [host] : [];
+    } catch {
+      return [];
+    }
+  });
 }
 
 const ORDER: Record<CandidateKind, number> = { "same-lan": 0, ipv6: 1, ipv4: 2 };
@@ -55,6 +73,9 @@ export function rankCandidates(endpoints: readonly string[], ctx: RankContext): 
     }
   });
   const out: Candidate[] = [];
+  const theirPublic = publicV4s(endpoints);
+  const oneUpstream = theirPublic.length === 0 ||
+    (ctx.publicV4 !== undefined && theirPublic.includes(ctx.publicV4));
   for (const e of endpoints) {
     let ep;
     try {
@@ -67,10 +88,13 @@ export function rankCandidates(endpoints: readonly string[], ctx: RankContext): 
     const endpoint = formatEndpoint(ep);
     if (out.some((c) => c.endpoint === endpoint)) continue;
     // A public address in our WAN subnet is not "same LAN": it may be the peer's NAT, which filters.
-    const local = isLocalAddress(ep.host, fam) &&
-      subnets.some((s) => s.family === fam && contains(s, ep.host));
-    if (local) out.push({ endpoint, kind: "same-lan" });
-    else if (fam === 6 && ctx.haveV6) out.push({ endpoint, kind: "ipv6" });
+    if (isLocalAddress(ep.host, fam)) {
+      // Only a network we are on, behind the same public address; elsewhere it is not theirs.
+      const ours = subnets.some((s) => s.family === fam && contains(s, ep.host));
+      if (ours && oneUpstream) out.push({ endpoint, kind: "same-lan" });
+      continue;
+    }
+    if (fam === 6 && ctx.haveV6) out.push({ endpoint, kind: "ipv6" });
     else if (fam === 4) out.push({ endpoint, kind: "ipv4" });
   }
   return out.map((c, i) => ({ c, i }))

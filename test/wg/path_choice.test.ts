@@ -11,24 +11,56 @@ const V4 = "203.0.113.20:51820", V6 = "[2001:db8:2:1::2]:51820";
 describe("rankCandidates", () => {
   test("same LAN first, then IPv6 when we have it, then IPv4; names and junk left out", () => {
     const eps = [V4, "peer.example:51820", V6, "10.0.9.2:51820", "not an endpoint"];
-    expect(rankCandidates(eps, { ownSubnets: ["10.0.9.0/24", "0.0.0.0/0"], haveV6: true }))
+    expect(
+      rankCandidates(eps, {
+        ownSubnets: ["10.0.9.0/24", "0.0.0.0/0"],
+        haveV6: true,
+        publicV4: "203.0.113.20",
+      }),
+    )
       .toEqual([
         { endpoint: "10.0.9.2:51820", kind: "same-lan" },
         { endpoint: V6, kind: "ipv6" },
         { endpoint: V4, kind: "ipv4" },
       ]);
+    // A private address on no network of ours is somebody else's: left out.
     expect(rankCandidates(eps, { ownSubnets: [], haveV6: false })).toEqual([
       { endpoint: V4, kind: "ipv4" },
-      { endpoint: "10.0.9.2:51820", kind: "ipv4" },
     ]);
     // Only a private address counts as same LAN: a public one in our WAN subnet may be a NAT.
     const own = ["2001:db8:2:1::/64", "fd00:1::/64", "203.0.113.0/24"];
-    expect(rankCandidates([V4, V6, "[fd00:1::2]:51820"], { ownSubnets: own, haveV6: true }))
+    expect(
+      rankCandidates([V4, V6, "[fd00:1::2]:51820"], {
+        ownSubnets: own,
+        haveV6: true,
+        publicV4: "203.0.113.20",
+      }),
+    )
       .toEqual([
         { endpoint: "[fd00:1::2]:51820", kind: "same-lan" },
         { endpoint: V6, kind: "ipv6" },
         { endpoint: V4, kind: "ipv4" },
       ]);
+  });
+
+  test("a private address counts only behind the same public address (one upstream NAT)", () => {
+    const eps = [V4, "192.168.1.3:51820"];
+    const lan = { ownSubnets: ["192.168.1.0/24"], haveV6: false };
+    // Both behind 203.0.113.20: the upstream network first.
+    expect(rankCandidates(eps, { ...lan, publicV4: "203.0.113.20" })).toEqual([
+      { endpoint: "192.168.1.3:51820", kind: "same-lan" },
+      { endpoint: V4, kind: "ipv4" },
+    ]);
+    // Another home whose modem also hands out 192.168.1.0/24: not ours.
+    expect(rankCandidates(eps, { ...lan, publicV4: "198.51.100.7" })).toEqual([
+      { endpoint: V4, kind: "ipv4" },
+    ]);
+    // Our public address not known yet: a peer that has one is not taken for a neighbour.
+    expect(rankCandidates(eps, lan)).toEqual([{ endpoint: V4, kind: "ipv4" }]);
+    // A peer with no public address at all: its private one on our network is all there is.
+    expect(rankCandidates(["192.168.1.3:51820"], lan)).toEqual([
+      { endpoint: "192.168.1.3:51820", kind: "same-lan" },
+    ]);
   });
 });
 

@@ -3,6 +3,7 @@
  * peer, and the allowed IPs to route to it (with overlapping subnets explained or left out).
  */
 import {
+  contains,
   type Endpoint,
   formatCidr,
   ipFamily,
@@ -47,7 +48,9 @@ export interface CardInputs {
 
 /**
  * Endpoint candidates, best first: the public IPv4 (netcheck's, else a public WAN address) with
- * the WireGuard listen port, the DNS name, then global IPv6.
+ * the WireGuard listen port, the DNS name, global IPv6, then a private WAN address: a router
+ * behind the same upstream NAT reaches us there when the NAT does not hairpin (peers use it only
+ * when they share our public address, `rankCandidates`).
  */
 export function endpointCandidates(i: CardInputs): string[] {
   const out: string[] = [];
@@ -62,6 +65,7 @@ export function endpointCandidates(i: CardInputs): string[] {
   if (v4 !== undefined && ipFamily(v4) === 4 && !isPrivateV4(v4)) add(v4);
   if (i.dnsName) add(i.dnsName.toLowerCase());
   for (const v6 of i.wanV6.slice(0, 2)) add(v6);
+  if (i.wanAddress !== undefined && isPrivateV4(i.wanAddress)) add(i.wanAddress);
   return out;
 }
 
@@ -111,7 +115,10 @@ export function sameBody(a: Omit<PeerCard, "seq" | "issuedAt">, b: PeerCard): bo
   return key(a) === key(b);
 }
 
-/** The endpoint to configure for a peer: first IPv4 literal, else a DNS name, else IPv6. */
+/**
+ * The endpoint to configure for a peer: first public IPv4 literal, else a DNS name, else IPv6.
+ * Never a private IPv4: that one is only for a router behind the same NAT (the path chooser's).
+ */
 export function bestEndpoint(endpoints: readonly string[]): Endpoint | undefined {
   const parsed = endpoints.flatMap((e) => {
     try {
@@ -120,9 +127,34 @@ export function bestEndpoint(endpoints: readonly string[]): Endpoint | undefined
       return [];
     }
   });
-  return parsed.find((e) => ipFamily(e.host) === 4) ??
+  return parsed.find((e) => ipFamily(e.host) === 4 && !isPrivateV4(e.host)) ??
     parsed.find((e) => ipFamily(e.host) === null) ??
-    parsed[0];
+    parsed.find((e) => ipFamily(e.host) === 6);
+}
+
+/**
+ * Where a join request goes: every host of the invite except private IPv4 addresses outside the
+ * networks we are on (`reached`: prefixes), which belong to somebody else's network.
+ */
+export function joinHosts(endpoints: readonly string[], reached: readonly string[]): string[] {
+  const nets = reached.flatMap((r) => {
+    try {
+      const c = parseCidr(r);
+      return c.family === 4 && c.prefix > 0 ? [c] : [];
+    } catch {
+      return [];
+    }
+  });
+  const hosts = endpoints.flatMap((e) => {
+    try {
+      return [parseEndpoint(e).host];
+    } catch {
+      return [];
+    }
+  });
+  return [...new Set(hosts)].filter((h) =>
+    ipFamily(h) !== 4 || !isPrivateV4(h) || nets.some((n) => contains(n, h))
+  );
 }
 
 /** A tunnel address as a host route (`10.77.1.2/16` → `10.77.1.2/32`). */
@@ -170,7 +202,14 @@ export function planRoutes(
     );
   }
   // What a peer may route at all comes first: refused prefixes are not "overlaps" to renumber.
-  const endpoint = bestEndpoint(theirs.endpoints ?? [])?.host;
+  // Every address the peer may be reached at (a private one too: same upstream network).
+  const endpoint = (theirs.endpoints ?? []).flatMap((e) => {
+    try {
+      return [parseEndpoint(e).host];
+    } catch {
+      return [];
+    }
+  });
   const candidates = [
     ...new Set([...theirs.tunnelAddresses.map(hostRoute), ...theirs.lanSubnets.map(netOf)]),
   ];

@@ -1,5 +1,4 @@
 import { errorMessage, UsageError } from "../../lib/errors.ts";
-import { parseEndpoint } from "../../lib/net.ts";
 import {
   acceptReply,
   type CardStore,
@@ -17,7 +16,7 @@ import {
 import type { Daemon } from "../daemon.ts";
 import { inboundFrom } from "../../nat/inbound.ts";
 import type { Params } from "../params.ts";
-import { type CardInputs, planRoutes } from "./card_content.ts";
+import { type CardInputs, joinHosts, planRoutes } from "./card_content.ts";
 import type { Datagram } from "./control_port_deno.ts";
 import { parseDuration } from "./duration.ts";
 import { JOIN_WAIT_MS, runJoin } from "./join_client.ts";
@@ -120,7 +119,9 @@ export async function joinFlow(s: PairingHost, p: Params): Promise<unknown> {
   });
   if (invite.controlPort !== 0 && invite.endpoints.length > 0) {
     const { state } = startJoin(s.keys, invite, prep, s.d.now(), s.d.random);
-    const hosts = invite.endpoints.map((e) => parseEndpoint(e).host);
+    const { model } = await s.d.model();
+    const reached = await s.d.platform.system.reached(model.name).catch(() => []);
+    const hosts = joinHosts(invite.endpoints, reached.map((r) => r.prefix));
     const out = await runJoin(
       {
         send: (h, port, b) => s.send(h, port, b),

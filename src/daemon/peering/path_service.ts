@@ -40,7 +40,12 @@ export class PathService {
   private allAlive = false;
   private ctx: { at: number; ownSubnets: string[]; haveV6: boolean } | undefined;
 
-  constructor(private readonly d: Daemon, private readonly peers: () => PathPeer[]) {}
+  constructor(
+    private readonly d: Daemon,
+    private readonly peers: () => PathPeer[],
+    /** Our public IPv4 as our card says it (same upstream = same public address). */
+    private readonly publicV4: () => string | undefined = () => undefined,
+  ) {}
 
   start(): void {
     this.d.onWanChange(() => (this.ctx = undefined));
@@ -156,6 +161,6 @@ export class PathService {
       ]);
       this.ctx = { at: now, ownSubnets: reached.map((r) => r.prefix), haveV6: wan.v6.length > 0 };
     }
-    return this.ctx;
+    return { ...this.ctx, publicV4: this.publicV4() };
   }
 }

@@ -28,6 +28,7 @@ import {
   PUSH_RETRY_MS,
 } from "./pairing_flows.ts";
 import { cardsView } from "./cards_view.ts";
+import { publicV4s } from "../../wg/path_choice.ts";
 import { isTunnelSource, packBundles, pushTargets } from "./card_push.ts";
 import { ControlPort, type Datagram } from "./control_port_deno.ts";
 import { DEFAULT_CONTROL_PORT, readPeeringOptions } from "./peering_options.ts";
@@ -138,7 +139,11 @@ export class PeeringService implements PairingHost {
       () => void d.platform.firewall.allowWanUdp("control", this.controlPort).catch(() => {}),
       FIREWALL_RECHECK_MS,
     );
-    this.paths = new PathService(d, () => this.pathPeers());
+    this.paths = new PathService(
+      d,
+      () => this.pathPeers(),
+      () => publicV4s(this.own?.card.endpoints ?? [])[0],
+    );
     this.paths.start();
     this.pushAll([0, 2000]);
     d.log(`peering on UDP port ${this.controlPort} (card seq ${this.own?.card.seq})`);

@@ -5,6 +5,8 @@ import {
   type CardInputs,
   endpointCandidates,
   hostRoute,
+  joinHosts,
+  natHint,
   planRoutes,
   sameBody,
 } from "../../../src/daemon/peering/card_content.ts";
@@ -28,7 +30,7 @@ function inputs(extra: Partial<CardInputs> = {}): CardInputs {
 }
 
 describe("our card's endpoints", () => {
-  test("public WAN first, netcheck's address, DNS name, then IPv6; private WAN left out", () => {
+  test("public WAN first, netcheck's address, DNS name, IPv6, then a private WAN address", () => {
     expect(endpointCandidates(inputs({
       wanAddress: "203.0.113.10",
       report: {
@@ -45,8 +47,11 @@ describe("our card's endpoints", () => {
       dnsName: "Home.Example.org",
       wanV6: ["2001:db8::1"],
     }))).toEqual(["203.0.113.10:51820", "home.example.org:51820", "[2001:db8::1]:51820"]);
-    expect(endpointCandidates(inputs({ wanAddress: "10.0.4.2" }))).toEqual([]);
-    expect(endpointCandidates(inputs({ wanAddress: "100.64.0.2" }))).toEqual([]);
+    // For a router behind the same upstream NAT only (peers check the public address).
+    expect(endpointCandidates(inputs({ wanAddress: "10.0.4.2" }))).toEqual(["10.0.4.2:51820"]);
+    expect(endpointCandidates(inputs({ wanAddress: "100.64.0.2" }))).toEqual([
+      "100.64.0.2:51820",
+    ]);
   });
 
   test("behind a NAT the netcheck address is used with the listen port", () => {
@@ -63,7 +68,40 @@ describe("our card's endpoints", () => {
         servers: [],
         notes: [],
       },
-    }))).toEqual(["198.51.100.7:51820"]);
+    }))).toEqual(["198.51.100.7:51820", "192.168.0.2:51820"]);
+  });
+
+  test("the NAT hint: what netcheck found, reachable when a stranger gets in", () => {
+    const report = (mapping: "endpoint-independent" | "address-and-port-dependent") => ({
+      checkedAt: NOW,
+      durationMs: 1,
+      verdict: "nat" as const,
+      advice: "",
+      mapping,
+      filtering: "address-and-port-dependent" as const,
+      servers: [],
+      notes: [],
+    });
+    expect(natHint(inputs({ wanAddress: "10.0.4.2" }))).toBeUndefined();
+    expect(
+      natHint(inputs({ wanAddress: "10.0.4.2", report: report("address-and-port-dependent") })),
+    )
+      .toEqual({
+        mapping: "address-and-port-dependent",
+        filtering: "address-and-port-dependent",
+        reachable: false,
+      });
+    expect(natHint(inputs({ wanAddress: "203.0.113.10" }))).toEqual({
+      mapping: "unknown",
+      filtering: "unknown",
+      reachable: true,
+    });
+    expect(cardBody(inputs({ wanAddress: "10.0.4.2", report: report("endpoint-independent") })).nat)
+      .toEqual({
+        mapping: "endpoint-independent",
+        filtering: "address-and-port-dependent",
+        reachable: false,
+      });
   });
 
   test("sameBody ignores seq and issuedAt, sees every other change", () => {
@@ -82,7 +120,20 @@ describe("our card's endpoints", () => {
 });
 
 describe("peer endpoint and routes", () => {
-  test("best endpoint prefers IPv4, then a DNS name, then IPv6", () => {
+  test("join requests skip private addresses outside the networks we are on", () => {
+    const eps = ["203.0.113.20:51821", "10.0.1.2:51820", "192.168.7.2:51820", "[2001:db8::2]:1"];
+    expect(joinHosts(eps, ["10.0.1.0/24", "0.0.0.0/0"])).toEqual([
+      "203.0.113.20",
+      "10.0.1.2",
+      "2001:db8::2",
+    ]);
+    expect(joinHosts(["junk", "203.0.113.20:1", "203.0.113.20:2"], [])).toEqual(["203.0.113.20"]);
+  });
+
+  test("best endpoint prefers public IPv4, then a DNS name, then IPv6; never a private one", () => {
+    expect(bestEndpoint(["10.0.1.2:51820", "198.51.100.1:51820"]))
+      .toEqual({ host: "198.51.100.1", port: 51820 });
+    expect(bestEndpoint(["10.0.1.2:51820"])).toBeUndefined();
     expect(bestEndpoint(["[2001:db8::1]:51820", "h.example:5", "198.51.100.1:51820"]))
       .toEqual({ host: "198.51.100.1", port: 51820 });
     expect(bestEndpoint(["[2001:db8::1]:51820", "h.example:5"])).toEqual({
