@@ -1,12 +1,15 @@
 /**
  * The NAT matrix: two routers, each behind {nothing (fw4 only), fw4 accepting 51820, cone NAT,
  * CGNAT (two cone layers, 100.64/10 outside), symmetric NAT}, on one side (the other router is
- * plain fw4) or both, with and without IPv6 on the WANs. Per cell: connected or not, path, and time
+ * plain fw4) or both, with and without IPv6 on the WANs; plus "shared" (both behind one cone NAT
+ * that does not hairpin, IPv4 only) and "relay" (both behind symmetric NATs, IPv4 only, with a
+ * third router c on a public address that both join: time from the second join to a ↔ b). Per cell: connected or not, path, and time
  * to first handshake, for Punch (invite → join [→ accept], timed from the last command) and for
  * plain WireGuard with keepalive 5 (wireguard-go + `wg set` by hand, IPv4 public addresses, WAN
  * port left as the cell has it), as scripts/bench-foundation.ts does it. Bounded: one lab per
  * cell and side, each wait ≤ --bound seconds.
- * Usage: scripts/bench matrix [--bound 15] [--kinds nothing,accept,cone,cgnat,symmetric] [--v6 off,on]
+ * Usage: scripts/bench matrix [--bound 15] [--kinds nothing,accept,cone,cgnat,symmetric,shared,relay]
+ *   [--v6 off,on]
  *   [--punchd OTHER/bin/punchd (compare another checkout)] [--no-naive] [--no-nebula]
  * Nebula (when installed): lighthouse with relaying on a lab internet host, punchy on; timed from
  * starting b's nebula to its first completed handshake with a (from its log), direct or relayed.
@@ -26,7 +29,10 @@ const arg = (name: string, dflt: string) => {
   return i >= 0 && Deno.args[i + 1] !== undefined ? Deno.args[i + 1]! : dflt;
 };
 const BOUND_MS = (Number(arg("--bound", "15")) || 15) * 1000;
-const KINDS = ["nothing", "accept", "cone", "cgnat", "symmetric"] as const;
+const KINDS = ["nothing", "accept", "cone", "cgnat", "symmetric", "shared", "relay"] as const;
+/** Kinds that make only the both-sides cell, IPv4 only (the lab cannot route IPv6 behind a
+ * shared NAT; with IPv6 the relay cell is the symmetric one). */
+const PAIR_ONLY: readonly Kind[] = ["shared", "relay"];
 type Kind = typeof KINDS[number];
 const kinds = arg("--kinds", KINDS.join(",")).split(",").filter((k): k is Kind =>
   (KINDS as readonly string[]).includes(k)
@@ -55,14 +61,21 @@ function router(id: string, i: number, kind: Kind, v6: boolean): RouterSpec {
         }],
       };
     case "symmetric":
+    case "relay":
       return { ...base, upstream: [{ kind: "symmetric", inside: `10.0.${i}.0/24` }] };
+    case "shared":
+      return { ...base, upstream: [{ kind: "cone", inside: "10.0.9.0/24", shared: "up" }] };
   }
 }
 
 async function cellLab(a: Kind, b: Kind, v6: boolean): Promise<Lab> {
   return await labUp({
     name: NAME,
-    routers: [router("a", 1, a, v6), router("b", 2, b, v6)],
+    routers: [
+      router("a", 1, a, v6),
+      router("b", 2, b, v6),
+      ...(a === "relay" ? [{ id: "c", hosts: 0 }] : []),
+    ],
     internetHosts: [{
       id: "stun",
       addresses: [
@@ -86,7 +99,8 @@ async function punchCell(a: Kind, b: Kind, v6: boolean): Promise<Outcome> {
   try {
     await lab.startStun("stun");
     const opts = PUNCHD === "" ? {} : { program: PUNCHD };
-    await Promise.all([lab.startPunchd("a", [], opts), lab.startPunchd("b", [], opts)]);
+    const ids = a === "relay" ? ["a", "b", "c"] : ["a", "b"];
+    await Promise.all(ids.map((id) => lab.startPunchd(id, [], opts)));
     // Netcheck fills the cards' endpoints (bounded; pairing goes on without them).
     for (const id of ["a", "b"]) {
       await waitFor(
@@ -101,6 +115,7 @@ async function punchCell(a: Kind, b: Kind, v6: boolean): Promise<Outcome> {
         200,
       );
     }
+    if (a === "relay") return await relayCell(lab);
     const { token } = JSON.parse(await ctl(lab, "a", ["invite", "--json"])) as { token: string };
     let t0 = performance.now();
     const joined = JSON.parse(await ctl(lab, "b", ["join", "--json", token])) as {
@@ -135,6 +150,35 @@ async function punchCell(a: Kind, b: Kind, v6: boolean): Promise<Outcome> {
   } finally {
     await lab.down();
   }
+}
+
+/** a and b join c's invites; time from the second join to a handshake between a and b. */
+async function relayCell(lab: Lab): Promise<Outcome> {
+  const invite = async () =>
+    (JSON.parse(await ctl(lab, "c", ["invite", "--json"])) as { token: string }).token;
+  await ctl(lab, "a", ["join", await invite()]);
+  const tokenB = await invite();
+  const t0 = performance.now();
+  await ctl(lab, "b", ["join", tokenB]);
+  const keyA = (await lab.nsExecInProcess(lab.punchdPid("a")!, ["wg", "show", "wg0", "public-key"]))
+    .stdout.trim();
+  const ok = await waitFor(() => hasHandshake(lab, "b", keyA), BOUND_MS, 20);
+  const ms = performance.now() - t0;
+  if (!ok) return { ok, note: "join" };
+  let path = "none";
+  await waitFor(
+    async () => {
+      const st = JSON.parse(await ctl(lab, "b", ["status", "--json"])) as {
+        peers: { name: string; state: string; path: string }[];
+      };
+      const p = st.peers.find((x) => x.name === "a");
+      path = p?.path ?? "none";
+      return p?.state === "connected";
+    },
+    5000,
+    100,
+  );
+  return { ok, ms, path, note: "join" };
 }
 
 async function naiveCell(a: Kind, b: Kind, v6: boolean): Promise<Outcome> {
@@ -203,10 +247,10 @@ const header = [
 console.log(header.join(" | "));
 for (const v6 of v6s) {
   for (const k of kinds) {
-    const pairs: [Kind, Kind][] = k === "nothing" ? [["nothing", "nothing"]] : [[k, "nothing"], [
-      k,
-      k,
-    ]];
+    if (v6 && PAIR_ONLY.includes(k)) continue;
+    const pairs: [Kind, Kind][] = k === "nothing" || PAIR_ONLY.includes(k)
+      ? [[k, k]]
+      : [[k, "nothing"], [k, k]];
     for (const [a, b] of pairs) {
       const punch = await punchCell(a, b, v6);
       const naive = skipNaive ? { ok: false, note: "skipped" } : await naiveCell(a, b, v6);

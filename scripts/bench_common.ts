@@ -44,14 +44,16 @@ export async function ctl(lab: Lab, id: string, argv: string[]): Promise<string>
 }
 
 /** Whether the router's wg0 has completed a handshake with any peer. */
-export async function hasHandshake(lab: Lab, id: string): Promise<boolean> {
+export async function hasHandshake(lab: Lab, id: string, peerKey?: string): Promise<boolean> {
   const r = await lab.nsExecInProcess(lab.punchdPid(id)!, [
     "wg",
     "show",
     "wg0",
     "latest-handshakes",
   ]);
-  return r.stdout.split("\n").some((l) => /\t[1-9]\d*$/.test(l));
+  return r.stdout.split("\n").some((l) =>
+    /\t[1-9]\d*$/.test(l) && (peerKey === undefined || l.startsWith(`${peerKey}\t`))
+  );
 }
 
 /**

@@ -33,6 +33,9 @@ export const RELAY_TICK_MS = 1_000;
 export const COUNTERS_EVERY = 3;
 /** A relay that does not answer within this is skipped for the next member. */
 export const ANSWER_MS = 2_000;
+/** After a round that failed for passing reasons: ask again this soon, at most this often. */
+export const QUICK_RETRY_MS = 2_000;
+export const QUICK_RETRIES = 10;
 /** Userspace forwards the first packets (the handshake) this long, then the kernel takes over. */
 export const USERSPACE_MS = 1_000;
 
@@ -49,6 +52,8 @@ interface Pending {
   timer: Timer | undefined;
   /** What each member asked so far answered, in plain words. */
   tried: string[];
+  /** Every answer so far may change soon (no answer, or "no tunnel to the other side yet"). */
+  passing: boolean;
 }
 
 /** A card's public IPv4 literals (no private, CGNAT or DNS names): where its WAN probes go. */
@@ -431,6 +436,7 @@ export class RelayService {
       if (hs > 0) {
         this.d.relayNotes.delete(p.publicKey);
         this.failedRounds.delete(p.publicKey);
+        this.quickRetry.delete(p.publicKey);
         this.freshUntil.set(p.publicKey, (hs + HANDSHAKE_FRESH_S) * 1000 - 60_000);
       }
       const o = overrides.get(p.publicKey);
@@ -451,7 +457,9 @@ export class RelayService {
         handshakeAt: hs,
         relayed: o !== undefined,
         askedAt: this.askedAt.get(p.publicKey),
-        againMs: askAgainAfter(this.failedRounds.get(p.publicKey) ?? 0),
+        againMs: this.quickRetry.has(p.publicKey)
+          ? QUICK_RETRY_MS
+          : askAgainAfter(this.failedRounds.get(p.publicKey) ?? 0),
         // No wait only once a member's tunnel is up to carry the request.
         hopeless: this.hopeless(p.publicKey) &&
           this.members().some((m) => m.key !== p.publicKey && fresh(m.key)),
@@ -468,6 +476,7 @@ export class RelayService {
       this.askedAt,
       this.freshUntil,
       this.failedRounds,
+      this.quickRetry,
     ];
     for (const m of maps) {
       for (const k of m.keys()) if (!keys.has(k)) (m.delete(k), changed ||= m === overrides);
@@ -491,17 +500,30 @@ export class RelayService {
   private freshUntil = new Map<string, number>();
   /** Per peer: rounds in a row that found no relay (the next round waits longer). */
   private failedRounds = new Map<string, number>();
+  /**
+   * Per peer: rounds in a row that failed only for passing reasons (a relay without a tunnel to
+   * the other side yet, or no answer: the tunnels of a new mesh come up one by one). They are
+   * asked again after `QUICK_RETRY_MS`, at most `QUICK_RETRIES` times, before the long waits.
+   */
+  private quickRetry = new Map<string, number>();
 
   /** Ask the members in turn (not the peer itself) for a relay to `peer`. */
   private ask(ours: string, peer: string): void {
     this.askedAt.set(peer, this.d.now());
     const relays = this.members().filter((m) => m.key !== peer);
-    this.next({ peer, relays, timer: undefined, tried: [] }, ours);
+    this.next({ peer, relays, timer: undefined, tried: [], passing: true }, ours);
   }
 
   private next(p: Pending, ours: string): void {
     const relay = p.relays.shift();
     if (!relay) {
+      const quick = this.quickRetry.get(p.peer) ?? 0;
+      if (p.passing && p.tried.length > 0 && quick < QUICK_RETRIES) {
+        this.quickRetry.set(p.peer, quick + 1);
+        this.d.relayNotes.set(p.peer, `no member router could relay yet (${p.tried.join("; ")})`);
+        return;
+      }
+      this.quickRetry.delete(p.peer);
       this.failedRounds.set(p.peer, (this.failedRounds.get(p.peer) ?? 0) + 1);
       this.d.relayNotes.set(
         p.peer,
@@ -533,6 +555,7 @@ export class RelayService {
     clearTimeout(p.timer);
     this.pending.delete(msg.id);
     p.tried.push(`"${from.name}" refused: ${REFUSED[msg.reason]}`);
+    if (msg.reason !== "no-path") p.passing = false;
     void this.d.model().then(({ model }) => this.next(p, interfacePublicKey(model)));
   }
 

@@ -8,6 +8,7 @@ import {
   handleJoinRequest,
   InviteStore,
   nextSeq,
+  type PeerCard,
   type RouterKeys,
   routerKeys,
   signCard,
@@ -18,7 +19,14 @@ import type { Handler } from "../handlers.ts";
 import type { NetcheckService } from "../netcheck_service.ts";
 import { Params } from "../params.ts";
 import { interfacePublicKey } from "../status.ts";
-import { bestEndpoint, cardBody, type CardInputs, planRoutes, sameBody } from "./card_content.ts";
+import {
+  bestEndpoint,
+  cardBody,
+  type CardInputs,
+  hostRoute,
+  planRoutes,
+  sameBody,
+} from "./card_content.ts";
 import {
   acceptFlow,
   createInviteFlow,
@@ -418,6 +426,7 @@ export class PeeringService implements PairingHost {
     }
     const joiner = h.joiner.card;
     await this.save(); // the invite is spent before anyone hears it worked
+    await this.admitEarly(joiner);
     await this.port?.send(m.host, m.port, h.reply);
     this.d.log(`"${joiner.name}" joined with invite ${h.record.id} from ${m.host}`);
     this.cards.pin(joiner.signPublicKey, now);
@@ -430,6 +439,36 @@ export class PeeringService implements PairingHost {
     await this.save();
     await this.d.reconcile();
     this.pushAll(PUSH_RETRY_MS.slice(0, 3));
+  }
+
+  /**
+   * The joiner's WireGuard initiates as soon as it hears back. Let WireGuard know the joiner's key
+   * before that (runtime only, its tunnel addresses unless another peer has them; the reconcile
+   * that follows writes the config): otherwise the first initiation is dropped, and WireGuard sends
+   * the next one only 5 s later.
+   */
+  private async admitEarly(joiner: PeerCard): Promise<void> {
+    try {
+      const { model } = await this.d.model();
+      const taken = new Set(model.peers.flatMap((p) => p.allowedIps));
+      const routes = joiner.tunnelAddresses.map(hostRoute).filter((r) => !taken.has(r));
+      if (routes.length === 0 || model.peers.some((p) => p.publicKey === joiner.wgPublicKey)) {
+        return;
+      }
+      await this.d.exclusive(() =>
+        this.d.platform.system.exec([
+          "wg",
+          "set",
+          model.name,
+          "peer",
+          joiner.wgPublicKey,
+          "allowed-ips",
+          routes.join(","),
+        ])
+      );
+    } catch (e) {
+      this.d.log(`Cannot admit "${joiner.name}" early: ${errorMessage(e)}`);
+    }
   }
 
   private async onBundle(m: Datagram): Promise<void> {
