@@ -16,6 +16,7 @@
  */
 import { type Lab, labUp, type RouterSpec, waitFor } from "../test/lab/lab.ts";
 import { ctl, hasHandshake, naiveHandshakeMs } from "./bench_common.ts";
+import { publicV4s } from "../src/wg/path_choice.ts";
 import {
   haveNebula,
   NEBULA_PORT,
@@ -109,7 +110,9 @@ async function punchCell(a: Kind, b: Kind, v6: boolean): Promise<Outcome> {
             self: boolean;
             endpoints: string[];
           }[];
-          return (cards.find((c) => c.self)?.endpoints.length ?? 0) > 0;
+          // A public address (a private WAN one is listed from the start).
+          const eps = cards.find((c) => c.self)?.endpoints ?? [];
+          return publicV4s(eps).length > 0 || eps.some((e) => e.startsWith("["));
         },
         10_000,
         200,
