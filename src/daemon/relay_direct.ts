@@ -15,8 +15,11 @@ import { type Daemon, desiredFrom, type EndpointOverride } from "./daemon.ts";
 
 /** Between sending "start" through the relay and leaving it. */
 const START_GRACE_MS = 500;
-/** Pings through the tunnel during a try: one a second until the first answer, at most 3 s. */
-const PING = (host: string) => ["ping", "-c", "1", "-w", "3", host];
+/**
+ * Pings through the tunnel during a try: one a second until the first answer, at most 5 s (the
+ * other side needs a moment to hear "start" through the relay and move its endpoint too).
+ */
+const PING = (host: string) => ["ping", "-c", "1", "-w", "5", host];
 
 /** What the direct tries need from the relay service. */
 export interface DirectHost {
@@ -46,6 +49,8 @@ export class DirectTrials {
   private seqSeen = new Map<string, number | undefined>();
   private stash = new Map<string, { o: EndpointOverride; timer: Timer }>();
   private running = new Set<string>();
+  /** Peers whose pings got through directly during our running try (their "reached"). */
+  private reachedBy = new Set<string>();
   /** Probe rounds per peer: the id in use and when it started (RAM). */
   private probes = new Map<string, { id: number; at: number }>();
   private lastProbe = new Map<string, number>();
@@ -101,6 +106,7 @@ export class DirectTrials {
     this.lastTry.set(peer, this.d.now());
     if (!o || tunnel === undefined) return;
     this.running.add(peer);
+    this.reachedBy.delete(peer);
     this.d.log(`relay: trying the direct path to ${peer.slice(0, 8)}…`);
     try {
       // Through the relay, before we leave it: WireGuard picks the endpoint when it encrypts,
@@ -115,7 +121,9 @@ export class DirectTrials {
       const live = (await this.d.platform.wg.dump(model.name))?.peers.find((p) =>
         p.publicKey === peer
       )?.endpoint;
-      if (ping.code === 0 && live && live !== o.endpoint) {
+      // Either side's pings through count: the other side's went both ways over the direct path.
+      const through = ping.code === 0 || this.reachedBy.delete(peer);
+      if (through && live && live !== o.endpoint) {
         this.d.log(`relay: ${peer.slice(0, 8)}… reached directly at ${live}; leaving "${o.relay}"`);
         this.host.send(peer, "ok");
         return;
@@ -198,8 +206,17 @@ export class DirectTrials {
       const tunnel = this.host.tunnelOf(from);
       if (tunnel !== undefined) {
         // Packets from us open our NAT for the winner's and let its WireGuard find us.
-        await this.d.platform.system.exec(PING(tunnel));
+        const r = await this.d.platform.system.exec(PING(tunnel));
+        const { model } = await this.d.model();
+        const live = (await this.d.platform.wg.dump(model.name))?.peers.find((p) =>
+          p.publicKey === from
+        )?.endpoint;
+        if (r.code === 0 && live && live !== o.endpoint) this.host.send(from, "reached");
       }
+      return;
+    }
+    if (phase === "reached") {
+      if (this.running.has(from)) this.reachedBy.add(from);
       return;
     }
     const s = this.stash.get(from);

@@ -7,7 +7,7 @@
  * refuse (3) = peer key 32 | reason u8;
  * direct (4) = peer key 32 | phase u8: the two relayed sides trying the direct path again
  * (request: "something changed here", start, ok, failed; probe: "send WAN probes with this id
- * now"; see relay_direct.ts);
+ * now"; reached: "my pings got through directly during your try"; see relay_direct.ts);
  * probe (5) = sender's WireGuard key 32, with the id of the `direct`/probe message it answers. The
  * only message sent over the WAN, not through the tunnel: between the two routers' control ports,
  * to learn without touching WireGuard whether a direct path opened. Never answered on the WAN.
@@ -35,7 +35,7 @@ export const REFUSE_REASONS = [
 export type RefuseReason = typeof REFUSE_REASONS[number];
 
 /** Phases of a try at the direct path while relayed. */
-export const DIRECT_PHASES = ["request", "start", "ok", "failed", "probe"] as const;
+export const DIRECT_PHASES = ["request", "start", "ok", "failed", "probe", "reached"] as const;
 export type DirectPhase = typeof DIRECT_PHASES[number];
 
 export type RelayMessage =

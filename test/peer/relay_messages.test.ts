@@ -57,8 +57,8 @@ describe("relay messages", () => {
     refuse[refuse.length - 1] = 200;
     expect(() => decodeRelayMessage(refuse)).toThrow(/unknown reason 200/);
     const direct = encodeRelayMessage({ kind: "direct", id: 1, peer: A, phase: "ok" });
-    direct[direct.length - 1] = 5;
-    expect(() => decodeRelayMessage(direct)).toThrow(/unknown phase 5/);
+    direct[direct.length - 1] = 6;
+    expect(() => decodeRelayMessage(direct)).toThrow(/unknown phase 6/);
     const big = new Uint8Array(MAX_RELAY_MESSAGE + 1);
     big.set([0x50, 0x52, 1, 1]);
     expect(() => decodeRelayMessage(big)).toThrow(/too large/);
