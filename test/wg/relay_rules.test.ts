@@ -115,6 +115,13 @@ describe("when to relay", () => {
     expect(wantsRelay(A, { ...base, askedAt: now - 30_000 }, now)).toBe(true);
   });
 
+  test("no grace period when the cards' NAT hints rule out a direct path", () => {
+    expect(wantsRelay(A, { ...base, hopeless: true }, 0)).toBe(true);
+    expect(wantsRelay(B, { ...base, key: A, hopeless: true }, 0)).toBe(false);
+    expect(wantsRelay(A, { ...base, hopeless: true, relayed: true }, 0)).toBe(false);
+    expect(wantsRelay(A, { ...base, hopeless: true, endpointSince: undefined }, 0)).toBe(false);
+  });
+
   test("a relay without handshakes is given up after a while", () => {
     expect(relayDead(0, 0, 10_000)).toBe(false);
     expect(relayDead(0, 0, 40_000)).toBe(true);
@@ -155,5 +162,12 @@ describe("trying direct while relayed", () => {
     expect(directTryDue({ ...base, triggered: false }, UPGRADE_EVERY_MS)).toBe(false);
     expect(directTryDue({ ...base, running: true }, UPGRADE_EVERY_MS)).toBe(false);
     expect(directTryDue({ ...base, lastTryAt: undefined }, 0)).toBe(true);
+  });
+
+  test("a probe round every 10 s while relayed", async () => {
+    const { probeDue, PROBE_EVERY_MS } = await import("../../src/wg/relay_decide.ts");
+    expect(probeDue(undefined, 0)).toBe(true);
+    expect(probeDue(0, PROBE_EVERY_MS - 1)).toBe(false);
+    expect(probeDue(0, PROBE_EVERY_MS)).toBe(true);
   });
 });
