@@ -2,14 +2,16 @@
  * The NAT matrix: two routers, each behind {nothing (fw4 only), fw4 accepting 51820, cone NAT,
  * CGNAT (two cone layers, 100.64/10 outside), symmetric NAT}, on one side (the other router is
  * plain fw4) or both, with and without IPv6 on the WANs; plus "shared" (both behind one cone NAT
- * that does not hairpin, IPv4 only) and "relay" (both behind symmetric NATs, IPv4 only, with a
- * third router c on a public address that both join: time from the second join to a ↔ b). Per cell: connected or not, path, and time
+ * that does not hairpin, IPv4 only). Where no direct path can exist (both symmetric, IPv4 only)
+ * the cell has a third router c on a public address that both join (time from the second join
+ * to a ↔ b, relayed through c); `--kinds relay` runs that cell alone. Per cell: connected or
+ * not, path, and time
  * to first handshake, for Punch (invite → join [→ accept], timed from the last command) and for
  * plain WireGuard with keepalive 5 (wireguard-go + `wg set` by hand, IPv4 public addresses, WAN
  * port left as the cell has it), as scripts/bench-foundation.ts does it. Bounded: one lab per
  * cell and side, each wait ≤ --bound seconds.
- * Usage: scripts/bench matrix [--bound 15] [--kinds nothing,accept,cone,cgnat,symmetric,shared,relay]
- *   [--v6 off,on]
+ * Usage: scripts/bench matrix [--bound 15] [--kinds nothing,accept,cone,cgnat,symmetric,shared]
+ *   [--v6 off,on] [--runs 1 (Punch pairings per cell: median, connected count)]
  *   [--punchd OTHER/bin/punchd (compare another checkout)] [--no-naive] [--no-nebula]
  * Nebula (when installed): lighthouse with relaying on a lab internet host, punchy on; timed from
  * starting b's nebula to its first completed handshake with a (from its log), direct or relayed.
@@ -35,14 +37,19 @@ const KINDS = ["nothing", "accept", "cone", "cgnat", "symmetric", "shared", "rel
  * shared NAT; with IPv6 the relay cell is the symmetric one). */
 const PAIR_ONLY: readonly Kind[] = ["shared", "relay"];
 type Kind = typeof KINDS[number];
-const kinds = arg("--kinds", KINDS.join(",")).split(",").filter((k): k is Kind =>
-  (KINDS as readonly string[]).includes(k)
-);
+const kinds = arg("--kinds", KINDS.filter((k) => k !== "relay").join(",")).split(",").filter((
+  k,
+): k is Kind => (KINDS as readonly string[]).includes(k));
 const v6s = arg("--v6", "off,on").split(",").map((s) => s === "on");
 const NAME = arg("--lab", "bmx");
 /** Another checkout's `bin/punchd` to compare with (same lab, same punchctl). */
 const PUNCHD = arg("--punchd", "");
 const skipNaive = Deno.args.includes("--no-naive");
+const RUNS = Math.max(1, Number(arg("--runs", "1")) || 1);
+
+/** No direct path can exist: the cell gets a relay member c (public) that a and b join. */
+const relayed = (a: Kind, b: Kind, v6: boolean) =>
+  a === "relay" || (!v6 && a === "symmetric" && b === "symmetric");
 
 function router(id: string, i: number, kind: Kind, v6: boolean): RouterSpec {
   const base: RouterSpec = { id, hosts: 0, ...(v6 ? { v6: true } : {}) };
@@ -75,7 +82,7 @@ async function cellLab(a: Kind, b: Kind, v6: boolean): Promise<Lab> {
     routers: [
       router("a", 1, a, v6),
       router("b", 2, b, v6),
-      ...(a === "relay" ? [{ id: "c", hosts: 0 }] : []),
+      ...(relayed(a, b, v6) ? [{ id: "c", hosts: 0 }] : []),
     ],
     internetHosts: [{
       id: "stun",
@@ -93,6 +100,8 @@ interface Outcome {
   ms?: number;
   path?: string;
   note?: string;
+  /** Over `--runs`: connected/runs. */
+  count?: string;
 }
 
 async function punchCell(a: Kind, b: Kind, v6: boolean): Promise<Outcome> {
@@ -100,7 +109,7 @@ async function punchCell(a: Kind, b: Kind, v6: boolean): Promise<Outcome> {
   try {
     await lab.startStun("stun");
     const opts = PUNCHD === "" ? {} : { program: PUNCHD };
-    const ids = a === "relay" ? ["a", "b", "c"] : ["a", "b"];
+    const ids = relayed(a, b, v6) ? ["a", "b", "c"] : ["a", "b"];
     await Promise.all(ids.map((id) => lab.startPunchd(id, [], opts)));
     // Netcheck fills the cards' endpoints (bounded; pairing goes on without them).
     for (const id of ["a", "b"]) {
@@ -118,7 +127,7 @@ async function punchCell(a: Kind, b: Kind, v6: boolean): Promise<Outcome> {
         200,
       );
     }
-    if (a === "relay") return await relayCell(lab);
+    if (relayed(a, b, v6)) return await relayCell(lab);
     const { token } = JSON.parse(await ctl(lab, "a", ["invite", "--json"])) as { token: string };
     let t0 = performance.now();
     const joined = JSON.parse(await ctl(lab, "b", ["join", "--json", token])) as {
@@ -231,9 +240,23 @@ async function nebulaCell(a: Kind, b: Kind, v6: boolean): Promise<Outcome> {
   }
 }
 
+/** `--runs` pairings of one cell: the median time of those that connected, and how many did. */
+async function punchRuns(a: Kind, b: Kind, v6: boolean): Promise<Outcome> {
+  const outs: Outcome[] = [];
+  for (let i = 0; i < RUNS; i++) outs.push(await punchCell(a, b, v6));
+  if (RUNS === 1) return outs[0]!;
+  const ok = outs.filter((o) => o.ok).sort((x, y) => x.ms! - y.ms!);
+  const count = `${ok.length}/${RUNS}`;
+  if (ok.length === 0) return { ok: false, note: count };
+  const mid = ok[Math.floor((ok.length - 1) / 2)]!;
+  return { ...mid, note: mid.note === "reply" ? "reply" : "join", count };
+}
+
 const show = (o: Outcome) =>
   o.ok
-    ? `${(o.ms! / 1000).toFixed(2)} s ${o.path}${o.note === "reply" ? " (reply)" : ""}`
+    ? `${(o.ms! / 1000).toFixed(2)} s ${o.path}${o.note === "reply" ? " (reply)" : ""}${
+      o.count ? ` ${o.count}` : ""
+    }`
     : `no${o.note && o.note !== "join" && o.note !== "reply" ? ` (${o.note})` : ""}`;
 
 const rows: string[][] = [];
@@ -255,7 +278,7 @@ for (const v6 of v6s) {
       ? [[k, k]]
       : [[k, "nothing"], [k, k]];
     for (const [a, b] of pairs) {
-      const punch = await punchCell(a, b, v6);
+      const punch = await punchRuns(a, b, v6);
       const naive = skipNaive ? { ok: false, note: "skipped" } : await naiveCell(a, b, v6);
       const neb = nebula ? [show(await nebulaCell(a, b, v6))] : [];
       const row = [a, b, v6 ? "yes" : "no", show(punch), show(naive), ...neb];

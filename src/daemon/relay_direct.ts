@@ -33,6 +33,8 @@ export interface DirectHost {
   tunnelOf(peer: string): string | undefined;
   /** The peer's card seq, if we hold its card (a new card may carry a new endpoint). */
   cardSeq(peer: string): number | undefined;
+  /** The pair left the relay for the direct path (watch it: back to the relay if it dies). */
+  wentDirect(peer: string): void;
 }
 
 /**
@@ -125,6 +127,7 @@ export class DirectTrials {
       const through = ping.code === 0 || this.reachedBy.delete(peer);
       if (through && live && live !== o.endpoint) {
         this.d.log(`relay: ${peer.slice(0, 8)}… reached directly at ${live}; leaving "${o.relay}"`);
+        this.host.wentDirect(peer);
         this.host.send(peer, "ok");
         return;
       }
@@ -225,6 +228,7 @@ export class DirectTrials {
       clearTimeout(s.timer);
       this.stash.delete(from);
       this.d.log(`relay: ${from.slice(0, 8)}… reached directly; leaving "${s.o.relay}"`);
+      this.host.wentDirect(from);
     } else await this.restore(from);
   }
 

@@ -7,7 +7,14 @@ import {
   type RefuseReason,
   type RelayMessage,
 } from "../peer/relay_messages.ts";
-import { askAgainAfter, HANDSHAKE_FRESH_S, relayDead, wantsRelay } from "../wg/relay_decide.ts";
+import {
+  askAgainAfter,
+  DIRECT_DEAD_MS,
+  directDied,
+  HANDSHAKE_FRESH_S,
+  relayDead,
+  wantsRelay,
+} from "../wg/relay_decide.ts";
 import { publicV4s } from "../wg/path_choice.ts";
 import type { Daemon } from "./daemon.ts";
 import type { NetcheckService } from "./netcheck_service.ts";
@@ -23,6 +30,8 @@ import type { Timer } from "../lib/timer.ts";
 export const RELAY_TICK_MS = 1_000;
 /** A relay that does not answer within this is skipped for the next member. */
 export const ANSWER_MS = 2_000;
+/** Ticks between two looks at the rx counters of direct paths that replaced a relay. */
+export const WATCH_EVERY = 3;
 /** After a round that failed for passing reasons: ask again this soon, at most this often. */
 export const QUICK_RETRY_MS = 2_000;
 export const QUICK_RETRIES = 10;
@@ -88,6 +97,7 @@ export class RelayService {
       tunnelOf: (peer) => this.members.byKey(peer)?.tunnel,
       cardSeq: (peer) =>
         this.peering.cards?.list().find((c) => c.card.wgPublicKey === peer)?.card.seq,
+      wentDirect: (peer) => this.watch.set(peer, { rx: -1, rxAt: this.d.now() }),
     });
   }
 
@@ -162,8 +172,10 @@ export class RelayService {
     this.ourKey = interfacePublicKey(model);
     this.direct.tick(this.ourKey);
     const peers = model.peers.filter((p) => !p.disabled);
-    // `wg show dump` is a process: skip it while every peer is known to have a fresh handshake.
-    if (peers.every((p) => (this.freshUntil.get(p.publicKey) ?? 0) > now)) return;
+    // `wg show dump` is a process: skip it while every peer is known to have a fresh handshake
+    // and no direct path that replaced a relay is being watched.
+    const watching = this.watch.size > 0 && this.ticks++ % WATCH_EVERY === 0;
+    if (!watching && peers.every((p) => (this.freshUntil.get(p.publicKey) ?? 0) > now)) return;
     const dump = await this.d.platform.wg.dump(model.name);
     const ours = interfacePublicKey(model);
     const overrides = this.d.endpointOverrides;
@@ -179,13 +191,31 @@ export class RelayService {
         this.endpointSince.set(p.publicKey, now);
       }
       const hs = live?.latestHandshake ?? 0;
-      if (hs > 0) {
+      if (hs > 0 && !this.fellBack.has(p.publicKey)) {
         this.d.relayNotes.delete(p.publicKey);
         this.failedRounds.delete(p.publicKey);
         this.quickRetry.delete(p.publicKey);
         this.freshUntil.set(p.publicKey, (hs + HANDSHAKE_FRESH_S) * 1000 - 60_000);
       }
       const o = overrides.get(p.publicKey);
+      const w = this.watch.get(p.publicKey);
+      if (w && !o && live) {
+        if (live.rxBytes !== w.rx) {
+          this.watch.set(p.publicKey, { rx: live.rxBytes, rxAt: now });
+          this.fellBack.delete(p.publicKey); // alive (again)
+        } else if (!this.fellBack.has(p.publicKey) && directDied(w.rxAt, now)) {
+          this.d.log(
+            `relay: nothing from ${p.publicKey.slice(0, 8)}… over the direct path for ${
+              DIRECT_DEAD_MS / 1000
+            } s; back to a relay`,
+          );
+          this.fellBack.add(p.publicKey);
+          this.askedAt.delete(p.publicKey);
+          this.quickRetry.delete(p.publicKey);
+          this.failedRounds.delete(p.publicKey);
+        }
+      }
+      if (o) this.watch.delete(p.publicKey);
       if (o && relayDead(hs, o.since, now)) {
         this.d.log(
           `relay: no handshake with ${
@@ -207,6 +237,7 @@ export class RelayService {
           ? QUICK_RETRY_MS
           : askAgainAfter(this.failedRounds.get(p.publicKey) ?? 0),
         // No wait only once a member's tunnel is up to carry the request.
+        fellBack: this.fellBack.has(p.publicKey),
         hopeless: this.hopeless(p.publicKey) &&
           this.members.list().some((m) => m.key !== p.publicKey && fresh(m.key)),
       };
@@ -225,6 +256,7 @@ export class RelayService {
       this.freshUntil,
       this.failedRounds,
       this.quickRetry,
+      this.watch,
     ];
     for (const m of maps) {
       for (const k of m.keys()) if (!keys.has(k)) (m.delete(k), changed ||= m === overrides);
@@ -254,6 +286,11 @@ export class RelayService {
    * asked again after `QUICK_RETRY_MS`, at most `QUICK_RETRIES` times, before the long waits.
    */
   private quickRetry = new Map<string, number>();
+  private ticks = 0;
+  /** Pairs that left the relay for direct: their rx counter, and when it last grew (RAM). */
+  private watch = new Map<string, { rx: number; rxAt: number }>();
+  /** Peers whose direct path died after a relay: asked for at once, fresh handshake or not. */
+  private fellBack = new Set<string>();
 
   /** Ask the members in turn (not the peer itself) for a relay to `peer`. */
   private ask(ours: string, peer: string): void {
@@ -322,6 +359,7 @@ export class RelayService {
     parseEndpoint(msg.endpoint);
     this.d.relayNotes.delete(msg.peer);
     this.direct.relayed(msg.peer);
+    this.fellBack.delete(msg.peer);
     this.d.endpointOverrides.set(msg.peer, {
       endpoint: msg.endpoint,
       relay: from.name,

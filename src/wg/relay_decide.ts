@@ -26,6 +26,8 @@ export interface RelayPeerState {
   againMs?: number | undefined;
   /** Both NATs are known and no direct path can exist (`directHopeless`): no wait. */
   hopeless?: boolean | undefined;
+  /** A direct path we moved to from a relay went silent (`directDied`): ask now, fresh or not. */
+  fellBack?: boolean | undefined;
 }
 
 /** Longest wait between two rounds of asking (a peer that is offline for good). */
@@ -41,8 +43,8 @@ export function wantsRelay(ourKey: string, p: RelayPeerState, nowMs: number): bo
   if (p.relayed || p.endpointSince === undefined) return false;
   if (!winsTie(ourKey, p.key)) return false;
   const fresh = p.handshakeAt > 0 && nowMs / 1000 - p.handshakeAt < HANDSHAKE_FRESH_S;
-  if (fresh) return false;
-  if (!p.hopeless && nowMs - p.endpointSince < RELAY_AFTER_MS) return false;
+  if (fresh && !p.fellBack) return false;
+  if (!p.hopeless && !p.fellBack && nowMs - p.endpointSince < RELAY_AFTER_MS) return false;
   return p.askedAt === undefined || nowMs - p.askedAt >= (p.againMs ?? ASK_AGAIN_MS);
 }
 
@@ -88,4 +90,15 @@ export function directTryDue(
 ): boolean {
   if (!p.winner || !p.triggered || p.running) return false;
   return p.lastTryAt === undefined || nowMs - p.lastTryAt >= UPGRADE_EVERY_MS;
+}
+
+/**
+ * After a move from the relay to direct: nothing received for this long, while WireGuard's
+ * keepalive (every 5 s on Punch's peers) would have brought something, means the direct path died.
+ */
+export const DIRECT_DEAD_MS = 12_000;
+
+/** Whether a direct path we moved to has gone silent (`rxAt`: when its rx counter last grew). */
+export function directDied(rxAt: number, nowMs: number): boolean {
+  return nowMs - rxAt >= DIRECT_DEAD_MS;
 }

@@ -28,6 +28,7 @@ function setup(relayed: string) {
     publicHosts: (peer) => (peer === B ? [B_PUBLIC] : ["203.0.113.10"]),
     tunnelOf: () => undefined,
     cardSeq: () => 1,
+    wentDirect: () => {},
   });
   return { t, logs, sent, wan, advance: (ms: number) => (now += ms) };
 }

@@ -189,4 +189,37 @@ describe("relay in the lab", () => {
     },
     90_000,
   );
+
+  test(
+    "b's modem forgets the DMZ: the pair is back on the relay within seconds",
+    async () => {
+      const read = (id: string) => Deno.readTextFile(lab.logPath(id, "punchd"));
+      const start = { a: (await read("a")).length, b: (await read("b")).length };
+      const logs = async () =>
+        (await read("a")).slice(start.a) + "\n" + (await read("b")).slice(start.b);
+      // c relays again (the test before switched it off).
+      const file = `${lab.routerDir("c")}/etc/config/punch`;
+      await Deno.writeTextFile(
+        file,
+        (await Deno.readTextFile(file)).replace("\toption relay '0'\n", ""),
+      );
+      // The rule and the modem's flows with a are gone: the direct path is dead both ways (b's
+      // next packet to a leaves from a new port, which a's NAT filters). Flows to c stay.
+      const modem = "b-up0";
+      expect((await lab.exec(modem, ["nft", "delete", "table", "ip", "lab_fwd"])).code).toBe(0);
+      for (const side of ["--src", "--dst"]) {
+        await lab.exec(modem, ["conntrack", "-D", side, lab.publicAddress("a")]);
+      }
+      const t0 = Date.now();
+      const relayed = async () =>
+        (await status("a")).peers.find((p) => p.name === "b")?.path === "relayed" &&
+        (await status("b")).peers.find((p) => p.name === "a")?.path === "relayed";
+      expect(await waitFor(relayed, 30_000, 500)).toBe(true);
+      console.log(`relay: back on the relay ${Date.now() - t0} ms after the direct path died`);
+      expect(await logs()).toMatch(/over the direct path for 12 s; back to a relay/);
+      expect(await waitFor(() => pings("a1", "b1"), 10_000, 500)).toBe(true);
+      expect(await pings("b1", "a1")).toBe(true);
+    },
+    90_000,
+  );
 });

@@ -1,6 +1,12 @@
 import { describe, expect, test } from "vitest";
 import type { Allocation } from "../../src/wg/relay_alloc.ts";
-import { RELAY_AFTER_MS, relayDead, wantsRelay } from "../../src/wg/relay_decide.ts";
+import {
+  DIRECT_DEAD_MS,
+  directDied,
+  RELAY_AFTER_MS,
+  relayDead,
+  wantsRelay,
+} from "../../src/wg/relay_decide.ts";
 import {
   parseRelayCounters,
   RELAY_RATE_PPS,
@@ -120,6 +126,17 @@ describe("when to relay", () => {
     expect(wantsRelay(B, { ...base, key: A, hopeless: true }, 0)).toBe(false);
     expect(wantsRelay(A, { ...base, hopeless: true, relayed: true }, 0)).toBe(false);
     expect(wantsRelay(A, { ...base, hopeless: true, endpointSince: undefined }, 0)).toBe(false);
+  });
+
+  test("a direct path that died after a relay: ask at once, even with a fresh handshake", () => {
+    const now = 100_000;
+    const fresh = { ...base, handshakeAt: now / 1000 - 10, endpointSince: now - 1 };
+    expect(wantsRelay(A, fresh, now)).toBe(false);
+    expect(wantsRelay(A, { ...fresh, fellBack: true }, now)).toBe(true);
+    expect(wantsRelay(B, { ...fresh, key: A, fellBack: true }, now)).toBe(false);
+    expect(wantsRelay(A, { ...fresh, fellBack: true, askedAt: now - 1000 }, now)).toBe(false);
+    expect(directDied(now - DIRECT_DEAD_MS + 1, now)).toBe(false);
+    expect(directDied(now - DIRECT_DEAD_MS, now)).toBe(true);
   });
 
   test("a relay without handshakes is given up after a while", () => {
