@@ -36,6 +36,21 @@ describe("status page", () => {
     expect(html).toContain(`aria-current="page">Status`);
   });
 
+  test("shows each peer's path, since when, and why", async () => {
+    const fc = new FakeControl();
+    Object.assign(fc.peers[0]!, {
+      path: "relayed",
+      pathSince: 1_700_000_000_000 - 180_000,
+      pathWhy: 'No direct path works; WireGuard goes through router "c"',
+    });
+    const { client } = await signedIn(fc);
+    for (const page of ["/", "/peers"]) {
+      const html = await (await client.get(page)).text();
+      expect(html).toContain("relayed, since 3 min ago");
+      expect(html).toContain("No direct path works; WireGuard goes through router &quot;c&quot;");
+    }
+  });
+
   test("escapes everything that comes from punchd or the user", async () => {
     const fc = new FakeControl();
     fc.peers[0]!.name = `<script>alert("x")</script>`;

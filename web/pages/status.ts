@@ -28,6 +28,12 @@ function handshakeAge(p: Record<string, unknown>, nowMs: number): number | undef
   return t ? Math.max(0, nowMs / 1000 - t) : undefined;
 }
 
+/** " since 3 min ago" when the status says when the path last changed (unix ms). */
+function pathSince(p: Record<string, unknown>, nowMs: number): string {
+  const t = num(p.pathSince);
+  return t ? `, since ${fmtAge(Math.max(0, (nowMs - t) / 1000))}` : "";
+}
+
 export function peersTable(
   peers: unknown[],
   nowMs: number,
@@ -46,7 +52,7 @@ exchange an <a href="/invite">invite</a>.</p>`;
       desc && desc !== str(p.name) ? h`<br><span class="hint">${desc}</span>` : ""
     }</td>
 <td>${stateBadge(str(p.state))}</td>
-<td title="${str(p.pathWhy)}">${str(p.path) || "–"}${
+<td title="${str(p.pathWhy)}">${str(p.path) || "–"}${pathSince(p, nowMs)}${
       p.pathWhy ? h`<br><span class="hint">${str(p.pathWhy)}</span>` : ""
     }</td>
 <td class="mono" title="${key}">${key.slice(0, 10)}…</td>
