@@ -10,8 +10,12 @@
  * plain WireGuard with keepalive 5 (wireguard-go + `wg set` by hand, IPv4 public addresses, WAN
  * port left as the cell has it), as scripts/bench-foundation.ts does it. Bounded: one lab per
  * cell and side, each wait ≤ --bound seconds.
+ * Router a always invites and b joins; a one-side cell runs both ways round (NAT on a, then
+ * NAT on b).
  * Usage: scripts/bench matrix [--bound 15] [--kinds nothing,accept,cone,cgnat,symmetric,shared]
  *   [--v6 off,on] [--runs 1 (Punch pairings per cell: median, connected count)]
+ *   [--orders ab,ba (one-side cells: ab the NATed router invites, with all other cells; ba it
+ *   joins)]
  *   [--punchd OTHER/bin/punchd (compare another checkout)] [--no-naive] [--no-nebula]
  * Nebula (when installed): lighthouse with relaying on a lab internet host, punchy on; timed from
  * starting b's nebula to its first completed handshake with a (from its log), direct or relayed.
@@ -46,6 +50,9 @@ const NAME = arg("--lab", "bmx");
 const PUNCHD = arg("--punchd", "");
 const skipNaive = Deno.args.includes("--no-naive");
 const RUNS = Math.max(1, Number(arg("--runs", "1")) || 1);
+/** Pairing orders of one-side cells: "ab" the NATed router invites (and every other cell runs),
+ * "ba" it joins (the mirrored cell alone). */
+const orders = arg("--orders", "ab,ba").split(",");
 
 /** No direct path can exist: the cell gets a relay member c (public) that a and b join. */
 const relayed = (a: Kind, b: Kind, v6: boolean) =>
@@ -257,6 +264,8 @@ const show = (o: Outcome) =>
     ? `${(o.ms! / 1000).toFixed(2)} s ${o.path}${o.note === "reply" ? " (reply)" : ""}${
       o.count ? ` ${o.count}` : ""
     }`
+    : o.note === "as above"
+    ? "— (as above)"
     : `no${o.note && o.note !== "join" && o.note !== "reply" ? ` (${o.note})` : ""}`;
 
 const rows: string[][] = [];
@@ -274,13 +283,22 @@ console.log(header.join(" | "));
 for (const v6 of v6s) {
   for (const k of kinds) {
     if (v6 && PAIR_ONLY.includes(k)) continue;
+    const ab = orders.includes("ab");
     const pairs: [Kind, Kind][] = k === "nothing" || PAIR_ONLY.includes(k)
-      ? [[k, k]]
-      : [[k, "nothing"], [k, k]];
+      ? (ab ? [[k, k]] : [])
+      : [
+        ...(ab ? [[k, "nothing"] as [Kind, Kind]] : []),
+        ...(orders.includes("ba") ? [["nothing", k] as [Kind, Kind]] : []),
+        ...(ab ? [[k, k] as [Kind, Kind]] : []),
+      ];
     for (const [a, b] of pairs) {
       const punch = await punchRuns(a, b, v6);
-      const naive = skipNaive ? { ok: false, note: "skipped" } : await naiveCell(a, b, v6);
-      const neb = nebula ? [show(await nebulaCell(a, b, v6))] : [];
+      // The mirrored one-side cell: plain WireGuard and Nebula have no pairing order to swap.
+      const mirror = a === "nothing" && b !== "nothing";
+      const naive = skipNaive || mirror
+        ? { ok: false, note: mirror ? "as above" : "skipped" }
+        : await naiveCell(a, b, v6);
+      const neb = nebula ? [mirror ? "— (as above)" : show(await nebulaCell(a, b, v6))] : [];
       const row = [a, b, v6 ? "yes" : "no", show(punch), show(naive), ...neb];
       rows.push(row);
       console.log(row.join(" | "));

@@ -3,7 +3,11 @@
  * symmetric NAT, c with a public address. Each run builds the lab, joins a and b to c's invite
  * and times the last join → first handshake between a and b (through c). The first run also
  * measures iperf3 throughput (TCP, 5 s) a1 → b1 (relayed through c) against a1 → c1 (direct,
- * a's tunnel to c), and the ping round trip on both paths.
+ * a's tunnel to c), the ping round trip on both paths, and the CPU each iperf3 run cost: the whole
+ * machine's busy time (/proc/stat: user, system, softirq…; every namespace shares the kernel) per
+ * Mbit/s, and punchd's own CPU on c (userspace: zero if the relay forwards in the kernel). The
+ * relayed run's extra CPU per Mbit/s over the direct one is what the relay hop costs (c's nft
+ * DNAT/SNAT and b's NAT); other work on the machine shows up as noise.
  *
  *   scripts/bench relay [--runs 3] [--logs DIR (keeps each run's punchd logs, DIR/RUN-ROUTER.log)]
  */
@@ -24,7 +28,23 @@ async function relayedHandshake(lab: Lab): Promise<boolean> {
   return s.peers.find((p) => p.name === "b")?.path === "relayed";
 }
 
-async function iperf(lab: Lab, from: string, to: string): Promise<string> {
+/** Busy jiffies of the whole machine (every state but idle and iowait). */
+async function machineBusy(): Promise<number> {
+  const f = (await Deno.readTextFile("/proc/stat")).split("\n")[0]!.trim().split(/\s+/).slice(1)
+    .map(Number);
+  return f.reduce((a, b) => a + b, 0) - f[3]! - f[4]!;
+}
+
+/** utime + stime of a process, in jiffies. */
+async function procCpu(pid: number): Promise<number> {
+  const stat = await Deno.readTextFile(`/proc/${pid}/stat`);
+  const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return Number(f[11]) + Number(f[12]);
+}
+
+const HZ = 100; // USER_HZ: /proc's clock ticks
+
+async function iperf(lab: Lab, from: string, to: string, watchPid: number): Promise<string> {
   const server = await lab.spawn(to, ["iperf3", "-s", "-1"]);
   try {
     await waitFor(
@@ -32,12 +52,21 @@ async function iperf(lab: Lab, from: string, to: string): Promise<string> {
       5_000,
       100,
     );
+    const [busy0, own0] = [await machineBusy(), await procCpu(watchPid)];
     const r = await lab.exec(from, ["iperf3", "-c", lab.hostAddress(to), "-t", "5", "-J"], {
       timeoutMs: 20_000,
     });
+    const [busy1, own1] = [await machineBusy(), await procCpu(watchPid)];
     if (r.code !== 0) return `failed (${r.stderr.trim() || r.stdout.slice(0, 200)})`;
-    const j = JSON.parse(r.stdout) as { end: { sum_received: { bits_per_second: number } } };
-    return `${(j.end.sum_received.bits_per_second / 1e6).toFixed(0)} Mbit/s`;
+    const j = JSON.parse(r.stdout) as {
+      end: { sum_received: { bits_per_second: number; seconds: number } };
+    };
+    const mbps = j.end.sum_received.bits_per_second / 1e6;
+    const mbit = mbps * j.end.sum_received.seconds;
+    const busyS = (busy1 - busy0) / HZ;
+    return `${mbps.toFixed(0)} Mbit/s; machine CPU ${busyS.toFixed(2)} s = ${
+      (busyS / mbit * 1000).toFixed(2)
+    } ms per Mbit; punchd on c ${((own1 - own0) / HZ).toFixed(2)} s`;
   } finally {
     await lab.kill(server.pid).catch(() => {});
   }
@@ -87,8 +116,9 @@ for (let run = 0; run < runs; run++) {
       );
       console.log(`ping RTT a1 → c1 (direct): ${await rtt(lab, "a1", "c1")} ms`);
       console.log(`ping RTT a1 → b1 (relayed via c): ${await rtt(lab, "a1", "b1")} ms`);
-      console.log(`iperf3 a1 → c1 (direct): ${await iperf(lab, "a1", "c1")}`);
-      console.log(`iperf3 a1 → b1 (relayed via c): ${await iperf(lab, "a1", "b1")}`);
+      const c = lab.punchdPid("c")!;
+      console.log(`iperf3 a1 → c1 (direct): ${await iperf(lab, "a1", "c1", c)}`);
+      console.log(`iperf3 a1 → b1 (relayed via c): ${await iperf(lab, "a1", "b1", c)}`);
       const st = JSON.parse(await ctl(lab, "c", ["status", "--json"])) as {
         relay?: { allocations: { packets: number; bytes: number; forwarding: string }[] };
       };
