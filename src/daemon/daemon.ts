@@ -204,7 +204,6 @@ export class Daemon {
    * cards over the configured ones and a relay's override over both (all RAM, never UCI).
    */
   wanted(model: WgInterfaceModel, listenPort: number): WgDesired {
-    this.learnedEndpoints.keepOnly(new Set(model.peers.map((p) => p.publicKey)));
     return this.learnedEndpoints.applyTo(
       desiredFrom(model, listenPort, this.endpointOverrides),
       this.endpointOverrides,
@@ -230,6 +229,7 @@ export class Daemon {
       const problems: string[] = [];
       try {
         const { cfg, model } = await this.model();
+        this.learnedEndpoints.keepOnly(new Set(model.peers.map((p) => p.publicKey)));
         // Runtime endpoints in RAM only, never in UCI: a relay's, else the path chooser's, else
         // the one learned from the peer's card.
         const want = this.pathOverrides.applyTo(

@@ -191,6 +191,8 @@ export async function punchdMain(argv: string[]): Promise<number> {
     }
     await daemon.setup();
     atStart = restartOnlySettings(await platform.config.load("punch"));
+    // The endpoints of the cards kept in RAM, before the first reconcile (errors: start says).
+    await peering.prepare().catch(() => {});
     await daemon.reconcile();
     await server.start();
   } catch (e) {

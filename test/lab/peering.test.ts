@@ -277,9 +277,25 @@ describe("peering in the lab", () => {
     const before = await cards("b");
     await lab.stopPunchd("b");
     await lab.startPunchd("b");
+    const t0 = Date.now();
     const after = await cards("b");
     expect(after.map((c) => c.name).sort()).toEqual(before.map((c) => c.name).sort());
     expect(after[0]!.seq).toBeGreaterThan(before[0]!.seq); // re-signed, never reused
+    // WireGuard keeps the endpoints learned from cards (RAM), not the older ones in UCI.
     expect(await waitFor(() => pings("b1", "a1"), 15_000, 250)).toBe(true);
+    expect(Date.now() - t0).toBeLessThan(5000);
+  });
+
+  test("after a reboot (RAM cleared) the peers' pushes bring their cards back", async () => {
+    const names = async () => (await cards("b")).map((c) => c.name).sort().join(",");
+    const before = await names();
+    await lab.stopPunchd("b");
+    await Deno.remove(`${lab.routerDir("b")}/var/run/punch/peering.json`);
+    await lab.startPunchd("b");
+    const t0 = Date.now();
+    expect(await waitFor(async () => (await names()) === before, 30_000, 250)).toBe(true);
+    console.log(`cards back after a reboot: ${Date.now() - t0} ms (${before})`);
+    expect(await waitFor(() => pings("b1", "a1"), 15_000, 250)).toBe(true);
+    expect(await waitFor(() => pings("b1", "c1"), 15_000, 250)).toBe(true);
   });
 });

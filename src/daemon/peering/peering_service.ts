@@ -104,6 +104,7 @@ export class PeeringService implements PairingHost {
   /** Load keys and state, open the control port, and start keeping our card current. */
   async start(): Promise<void> {
     try {
+      await this.prepare();
       await this.startInner();
       this.problem = undefined;
     } catch (e) {
@@ -115,7 +116,19 @@ export class PeeringService implements PairingHost {
     }
   }
 
-  private async startInner(): Promise<void> {
+  private preparing: Promise<void> | undefined;
+
+  /**
+   * Load keys, state and the cards kept in RAM, and hand their endpoints to the daemon: call it
+   * before the first reconcile, so that a restart of punchd does not point WireGuard back at the
+   * endpoints in UCI (those of the pairing). `start` calls it too; it runs once.
+   */
+  prepare(): Promise<void> {
+    this.preparing ??= this.load();
+    return this.preparing;
+  }
+
+  private async load(): Promise<void> {
     const d = this.d;
     const paths = peeringPaths(d.platform.root);
     const { model } = await d.model();
@@ -148,8 +161,12 @@ export class PeeringService implements PairingHost {
     // The one flash write of a start: a new seq epoch, so that every seq of this run is new.
     this.seqs = new CardSeqs(this.state.seq);
     this.state.seq = this.seqs.stored;
-    await this.save();
+    await this.persist();
     this.learnFromCards();
+  }
+
+  private async startInner(): Promise<void> {
+    const d = this.d;
     const opts = readPeeringOptions(await d.platform.config.load("punch"));
     this.controlPort = opts.controlPort;
     this.dnsName = opts.dnsName;
@@ -339,13 +356,17 @@ export class PeeringService implements PairingHost {
   async save(): Promise<void> {
     this.invites.prune(this.d.now());
     this.state.invites = this.invites.toJSON();
+    await this.persist();
+    this.lanBridge?.remotes(
+      remoteLanHosts(this.cards.list().map((c) => c.card), this.own?.card.wgPublicKey),
+    );
+  }
+
+  private async persist(): Promise<void> {
     const { kept, received } = splitCards(this.cards.toJSON());
     this.state.cards = kept;
     await this.writer.save(this.state);
     await this.received.save(received);
-    this.lanBridge?.remotes(
-      remoteLanHosts(this.cards.list().map((c) => c.card), this.own?.card.wgPublicKey),
-    );
   }
 
   private lanBridge: LanBridge | undefined;
