@@ -1,11 +1,11 @@
 /**
  * Flash writes (issue 12): what punchd writes under its routers' /etc (flash on a real router)
  * per WAN change (on the router that moved and on its peer, which receives the pushed card), and
- * per hour of idling. Two lab routers (prefix "fw"), paired with invite/join, tunnel up. Writes
+ * per hour of idling. Two lab routers (lab "fw" unless `--lab NAME`), paired with invite/join, tunnel up. Writes
  * are counted with inotify (Deno.watchFs) on `<root>/etc`: every file created, written or
  * renamed into place, with its path, so the output says what is still written and why.
  *
- *   scripts/bench flash [--idle 60] [--changes 3]
+ *   scripts/bench flash [--idle 60] [--changes 3] [--lab fw]
  *
  * The lab's own write of the new WAN address into the moving router's network file (what netifd
  * would do) happens before counting starts.
@@ -19,6 +19,7 @@ function arg(name: string, fallback: string): string {
 }
 const idleS = Number(arg("idle", "60"));
 const changes = Number(arg("changes", "3"));
+const labName = arg("lab", "fw");
 if (
   !(idleS >= 5 && idleS <= 3600) || !(Number.isInteger(changes) && changes >= 1 && changes <= 10)
 ) {
@@ -55,7 +56,7 @@ function summary(paths: string[], root: string): string {
 }
 const files = (paths: string[]) => new Set(paths).size;
 
-const lab = await labUp({ name: "fw", routers: [{ id: "a", hosts: 1 }, { id: "b", hosts: 1 }] });
+const lab = await labUp({ name: labName, routers: [{ id: "a", hosts: 1 }, { id: "b", hosts: 1 }] });
 try {
   await Promise.all([lab.startPunchd("a"), lab.startPunchd("b")]);
   const token = (JSON.parse(await ctl(lab, "a", ["invite", "--json"])) as { token: string }).token;

@@ -9,6 +9,7 @@ import {
   readWireguard,
   type UciSection,
   type WgInterfaceModel,
+  type WgPeerModel,
 } from "../uci/mod.ts";
 import { errorMessage } from "../lib/errors.ts";
 import { formatEndpoint } from "../lib/net.ts";
@@ -21,6 +22,7 @@ import { resolveName } from "../platform/dns_deno.ts";
 import { tunnelAddressFor } from "../wg/tunnel_address.ts";
 import { interfacePublicKey, type PathContext, type PeerStatus, peerStatuses } from "./status.ts";
 import { EndpointOverrides } from "./endpoint_overrides.ts";
+import { LearnedEndpoints } from "./learned_endpoints.ts";
 import { PathTracker } from "../wg/peer_path.ts";
 import type { Timer } from "../lib/timer.ts";
 import { FirstContactService } from "./first_contact_service.ts";
@@ -117,6 +119,8 @@ export class Daemon {
   readonly relayNotes = new Map<string, string>();
   /** Path choice's runtime endpoints (IPv6, same LAN); a relay's override wins over them. */
   readonly pathOverrides = new EndpointOverrides();
+  /** Endpoints learned from peers' cards (RAM only): they replace the configured endpoint. */
+  readonly learnedEndpoints = new LearnedEndpoints();
   /** This router's netcheck verdict, for the advice when a peer has no path (set by netcheck). */
   verdict: () => string | undefined = () => undefined;
   /** Breaks ties between handshake initiations that cross (ours and our LAN hosts'). */
@@ -195,20 +199,41 @@ export class Daemon {
     });
   }
 
+  /**
+   * The wanted state before names are resolved: the config, with the endpoints learned from
+   * cards over the configured ones and a relay's override over both (all RAM, never UCI).
+   */
+  wanted(model: WgInterfaceModel, listenPort: number): WgDesired {
+    return this.learnedEndpoints.applyTo(
+      desiredFrom(model, listenPort, this.endpointOverrides),
+      this.endpointOverrides,
+    );
+  }
+
+  /** A peer's endpoint before path choice and relays: learned from its card, else configured. */
+  baseEndpoint(p: WgPeerModel): string | undefined {
+    return this.learnedEndpoints.get(p.publicKey)?.endpoint ??
+      (p.endpointHost
+        ? formatEndpoint({ host: p.endpointHost, port: p.endpointPort ?? 51820 })
+        : undefined);
+  }
+
   /** Bring live state to the config; safe to call at any time. */
   async reconcile(): Promise<void> {
     // Names are asked outside the lock, so a slow resolver never holds up config changes.
     await this.model().then(
-      ({ cfg, model }) => this.askNames(endpointNames(desiredFrom(model, cfg.listenPort))),
+      ({ cfg, model }) => this.askNames(endpointNames(this.wanted(model, cfg.listenPort))),
       () => {},
     );
     return await this.exclusive(async () => {
       const problems: string[] = [];
       try {
         const { cfg, model } = await this.model();
-        // Runtime endpoints in RAM only, never in UCI: a relay's, else the path chooser's.
+        this.learnedEndpoints.keepOnly(new Set(model.peers.map((p) => p.publicKey)));
+        // Runtime endpoints in RAM only, never in UCI: a relay's, else the path chooser's, else
+        // the one learned from the peer's card.
         const want = this.pathOverrides.applyTo(
-          await this.resolveEndpoints(desiredFrom(model, cfg.listenPort, this.endpointOverrides)),
+          await this.resolveEndpoints(this.wanted(model, cfg.listenPort)),
           this.endpointOverrides,
         );
         // Before the apply: a new peer's first initiation leaves at once and must be remembered.
@@ -340,6 +365,7 @@ export class Daemon {
       verdict: this.verdict(),
       relays,
       relayNotes: this.relayNotes,
+      learned: (key) => this.learnedEndpoints.get(key),
     };
   }
 

@@ -123,11 +123,14 @@ export async function punchdMain(argv: string[]): Promise<number> {
   const leftovers = [
     ...(await Promise.all(
       [
-        `${root}/etc/config`,
-        `${root}/etc/punch`,
-        socket.slice(0, socket.lastIndexOf("/")) || ".",
-        `${root}/usr/share/nftables.d/ruleset-post`,
-        dnsPaths.file.slice(0, dnsPaths.file.lastIndexOf("/")),
+        ...new Set([
+          `${root}/etc/config`,
+          `${root}/etc/punch`,
+          `${root}/var/run/punch`,
+          socket.slice(0, socket.lastIndexOf("/")) || ".",
+          `${root}/usr/share/nftables.d/ruleset-post`,
+          dnsPaths.file.slice(0, dnsPaths.file.lastIndexOf("/")),
+        ]),
       ].map(async (dir) => (await removeTempLeftovers(dir)).map((n) => `${dir}/${n}`)),
     )).flat(),
     ...(await removeExecLeftovers()),
@@ -188,6 +191,8 @@ export async function punchdMain(argv: string[]): Promise<number> {
     }
     await daemon.setup();
     atStart = restartOnlySettings(await platform.config.load("punch"));
+    // The endpoints of the cards kept in RAM, before the first reconcile (errors: start says).
+    await peering.prepare().catch(() => {});
     await daemon.reconcile();
     await server.start();
   } catch (e) {

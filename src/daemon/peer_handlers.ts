@@ -77,6 +77,8 @@ export async function peerAdd(d: Daemon, raw: Record<string, unknown>): Promise<
         routeAllowedIps: true,
       });
     await d.platform.config.commit("network", changes);
+    // An endpoint given by hand wins over one learned from the peer's card (until its next card).
+    if (endpoint) d.learnedEndpoints.clear(publicKey);
     return { publicKey, updated: existing !== undefined };
   }).then(async (r) => {
     await d.reconcile();

@@ -11,7 +11,7 @@ import {
   probeDue,
   TRIAL_WAIT_MS,
 } from "../wg/relay_decide.ts";
-import { type Daemon, desiredFrom, type EndpointOverride } from "./daemon.ts";
+import type { Daemon, EndpointOverride } from "./daemon.ts";
 
 /** Between sending "start" through the relay and leaving it. */
 const START_GRACE_MS = 500;
@@ -249,9 +249,8 @@ export class DirectTrials {
   private async point(peer: string): Promise<void> {
     await this.d.reconcile();
     const { cfg, model } = await this.d.model();
-    const want = desiredFrom(model, cfg.listenPort, this.d.endpointOverrides).peers.find((p) =>
-      p.publicKey === peer
-    )?.endpoint;
+    const want = this.d.wanted(model, cfg.listenPort).peers.find((p) => p.publicKey === peer)
+      ?.endpoint;
     if (want === undefined) return;
     await this.d.exclusive(() =>
       this.d.platform.system.exec(["wg", "set", model.name, "peer", peer, "endpoint", want])

@@ -186,7 +186,7 @@ export class RelayService {
     let changed = false;
     for (const p of peers) {
       const live = dump?.peers.find((x) => x.publicKey === p.publicKey);
-      const hasEndpoint = p.endpointHost !== undefined || (live?.endpoint ?? null) !== null;
+      const hasEndpoint = this.d.baseEndpoint(p) !== undefined || (live?.endpoint ?? null) !== null;
       if (hasEndpoint && !this.endpointSince.has(p.publicKey)) {
         this.endpointSince.set(p.publicKey, now);
       }

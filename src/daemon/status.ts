@@ -3,6 +3,7 @@ import type { WgDump } from "../wg/wg_dump.ts";
 import { STALE_AFTER_S } from "../wg/wg_diff.ts";
 import { publicKeyOf } from "../wg/keys.ts";
 import { type PathKind, type PathTracker, peerPath } from "../wg/peer_path.ts";
+import type { EndpointSource, LearnedEndpoint } from "./learned_endpoints.ts";
 
 export type PeerState = "connected" | "stale" | "never" | "disabled";
 
@@ -10,8 +11,10 @@ export interface PeerStatus {
   name: string;
   description?: string;
   publicKey: string;
-  /** Configured endpoint (`host:port`). */
+  /** The endpoint punchd gives WireGuard (`host:port`): learned from a card, else configured. */
   endpoint?: string;
+  /** Set when `endpoint` was learned at run time (RAM, not in UCI): "card". */
+  endpointSource?: EndpointSource;
   /** Endpoint WireGuard last heard from. */
   liveEndpoint?: string;
   allowedIps: string[];
@@ -37,6 +40,8 @@ export interface PathContext {
   relays?: ReadonlyMap<string, string>;
   /** Per peer key: why no relay could be found (set by the relay service). */
   relayNotes?: ReadonlyMap<string, string>;
+  /** Per peer key: the endpoint learned from its card, if any. */
+  learned?: (publicKey: string) => LearnedEndpoint | undefined;
 }
 
 /** Join the configured peers with the live `wg show dump`; pure. */
@@ -67,11 +72,14 @@ export function peerStatuses(
       ...(ctx?.relays ? { relays: ctx.relays } : {}),
       ...(ctx?.relayNotes?.has(p.publicKey) ? { relayNote: ctx.relayNotes.get(p.publicKey) } : {}),
     });
+    const learned = ctx?.learned?.(p.publicKey);
     return {
       name: p.description || (p.anonymous ? p.publicKey.slice(0, 8) : p.name),
       ...(p.description ? { description: p.description } : {}),
       publicKey: p.publicKey,
-      ...(p.endpointHost
+      ...(learned !== undefined
+        ? { endpoint: learned.endpoint, endpointSource: learned.source }
+        : p.endpointHost
         ? {
           endpoint: `${p.endpointHost.includes(":") ? `[${p.endpointHost}]` : p.endpointHost}:${
             p.endpointPort ?? 51820

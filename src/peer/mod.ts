@@ -32,7 +32,7 @@
  *   // and add the inviter as a WireGuard peer from the invite's endpoints and addresses.
  *
  * Cards: `signCard(card, keys.signSeed)`, `verifyCard(bytes)`, `decodeCard(bytes)`,
- * `nextSeq(prev, now)`; `CardStore.offer(bytes, now)` → accepted | stale | invalid | untrusted;
+ * seqs from `CardSeqs` (`card_seq.ts`: a stored epoch per start, a RAM counter); `CardStore.offer(bytes, now)` → accepted | stale | invalid | untrusted;
  * forward `cards.changedSince(v)` / `cards.list()` in a `encodeCardBundle` through the tunnel.
  */
 export * from "./identity.ts";
@@ -40,6 +40,7 @@ export * from "./peer_error.ts";
 export * from "./invite_token.ts";
 export * from "./invite_store.ts";
 export * from "./peer_card.ts";
+export * from "./card_seq.ts";
 export * from "./nat_hint.ts";
 export * from "./card_store.ts";
 export * from "./card_bundle.ts";

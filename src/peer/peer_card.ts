@@ -48,7 +48,7 @@ export interface PeerCard {
   readonly wgPublicKey: string;
   readonly signPublicKey: string;
   readonly name: string;
-  /** Higher replaces lower; see `nextSeq`. */
+  /** Higher replaces lower; see `card_seq.ts` (a stored epoch, a RAM counter). */
   readonly seq: number;
   /** HOST:PORT candidates for the WireGuard endpoint. */
   readonly endpoints: readonly string[];
@@ -67,11 +67,6 @@ export interface PeerCard {
 export interface SignedCard {
   readonly card: PeerCard;
   readonly bytes: Uint8Array;
-}
-
-/** The next sequence number: above `prev`, and at least the current second so restarts without state still advance. */
-export function nextSeq(prev: number, now: number): number {
-  return Math.max(prev + 1, Math.floor(now / 1000));
 }
 
 function writeU53(w: Writer, n: number, what: string): void {

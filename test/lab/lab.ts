@@ -107,6 +107,8 @@ export interface Lab {
 
 /** Build a lab (tearing down a previous lab of the same name first). */
 export async function labUp(spec: LabSpec): Promise<Lab> {
+  // Several checkouts on one machine: PUNCH_LAB_PREFIX keeps their labs (namespaces) apart.
+  spec = { ...spec, name: `${Deno.env.get("PUNCH_LAB_PREFIX") ?? ""}${spec.name}` };
   const plan = planLab(spec);
   const dir = labDirFor(spec.name, spec.dir);
   await labDown(spec.name, dir);

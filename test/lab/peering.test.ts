@@ -132,8 +132,16 @@ describe("peering in the lab", () => {
         250,
       ),
     ).toBe(true);
+    // The new endpoint is runtime state: in WireGuard and in status, not written to UCI.
     const net = await Deno.readTextFile(`${lab.routerDir("b")}/etc/config/network`);
-    expect(net).toContain("203.0.113.110");
+    expect(net).not.toContain("203.0.113.110");
+    const st = JSON.parse(await ok("b", ["status", "--json"])) as {
+      peers: { name: string; endpoint?: string; endpointSource?: string }[];
+    };
+    expect(st.peers.find((p) => p.name === "a")).toMatchObject({
+      endpoint: "203.0.113.110:51820",
+      endpointSource: "card",
+    });
   });
 
   test("inviter behind a NAT: join prints a reply token, accept finishes", async () => {
@@ -213,8 +221,13 @@ describe("peering in the lab", () => {
       tunnelAddresses: ["10.77.66.66/16"],
       lanSubnets: ["192.168.66.0/24"],
     }, k.signSeed);
+    // Received cards live in RAM (/var/run), never in the state file on flash.
     const state = JSON.parse(await Deno.readTextFile(`${lab.routerDir("c")}/etc/punch/state.json`));
-    const stored = (state.cards.cards as string[]).map((s) =>
+    expect(state.cards.cards).toEqual([]);
+    const ram = JSON.parse(
+      await Deno.readTextFile(`${lab.routerDir("c")}/var/run/punch/peering.json`),
+    );
+    const stored = (ram.cards as string[]).map((s) =>
       Uint8Array.from(atob(s), (ch) => ch.charCodeAt(0))
     );
     const altered = stored[0]!.slice();
@@ -257,16 +270,32 @@ describe("peering in the lab", () => {
   });
 
   test("keys and state are 0600 and survive a restart", async () => {
-    for (const f of ["sign.key", "state.json"]) {
-      const st = await Deno.stat(`${lab.routerDir("b")}/etc/punch/${f}`);
+    for (const f of ["etc/punch/sign.key", "etc/punch/state.json", "var/run/punch/peering.json"]) {
+      const st = await Deno.stat(`${lab.routerDir("b")}/${f}`);
       expect((st.mode ?? 0) & 0o777, f).toBe(0o600);
     }
     const before = await cards("b");
     await lab.stopPunchd("b");
     await lab.startPunchd("b");
+    const t0 = Date.now();
     const after = await cards("b");
     expect(after.map((c) => c.name).sort()).toEqual(before.map((c) => c.name).sort());
     expect(after[0]!.seq).toBeGreaterThan(before[0]!.seq); // re-signed, never reused
+    // WireGuard keeps the endpoints learned from cards (RAM), not the older ones in UCI.
     expect(await waitFor(() => pings("b1", "a1"), 15_000, 250)).toBe(true);
+    expect(Date.now() - t0).toBeLessThan(5000);
+  });
+
+  test("after a reboot (RAM cleared) the peers' pushes bring their cards back", async () => {
+    const names = async () => (await cards("b")).map((c) => c.name).sort().join(",");
+    const before = await names();
+    await lab.stopPunchd("b");
+    await Deno.remove(`${lab.routerDir("b")}/var/run/punch/peering.json`);
+    await lab.startPunchd("b");
+    const t0 = Date.now();
+    expect(await waitFor(async () => (await names()) === before, 30_000, 250)).toBe(true);
+    console.log(`cards back after a reboot: ${Date.now() - t0} ms (${before})`);
+    expect(await waitFor(() => pings("b1", "a1"), 15_000, 250)).toBe(true);
+    expect(await waitFor(() => pings("b1", "c1"), 15_000, 250)).toBe(true);
   });
 });

@@ -24,6 +24,11 @@ import type { PeeringState } from "./peering_state.ts";
 
 /** When a changed card is pushed again (ms after the change); bounded, UDP may drop any one. */
 export const PUSH_RETRY_MS = [0, 500, 1500, 3500, 7500];
+/**
+ * Later pushes after a start or a pairing: a peer keeps received cards in RAM only, so one that
+ * restarted (or whose tunnel came up late) learns ours again within a minute and a half.
+ */
+export const REPUSH_MS = [10_000, 30_000, 90_000];
 
 /** Card-like facts about a peer (a card, an invite or a reply token). */
 export interface PeerFacts {
@@ -146,7 +151,7 @@ export async function joinFlow(s: PairingHost, p: Params): Promise<unknown> {
         await s.refreshCard();
         await s.save();
         await s.d.reconcile();
-        s.pushAll(PUSH_RETRY_MS.slice(0, 3));
+        s.pushAll([...PUSH_RETRY_MS.slice(0, 3), ...REPUSH_MS]);
         // The other members (peer exchange) follow without holding up the answer.
         void s.serial(async () => {
           for (const c of others) {
@@ -187,7 +192,7 @@ export async function acceptFlow(s: PairingHost, p: Params): Promise<unknown> {
   await s.refreshCard();
   await s.save();
   await s.d.reconcile();
-  s.pushAll(PUSH_RETRY_MS);
+  s.pushAll([...PUSH_RETRY_MS, ...REPUSH_MS]);
   return { peer: peerView(joiner, p.optStr("name")) };
 }
 

@@ -1,5 +1,4 @@
 import { errorMessage } from "../../lib/errors.ts";
-import { formatEndpoint } from "../../lib/net.ts";
 import type { Timer } from "../../lib/timer.ts";
 import {
   type Candidate,
@@ -28,7 +27,7 @@ export interface PathPeer {
 /**
  * Picks each card peer's endpoint among its candidates, best first (same LAN, IPv6, IPv4), and
  * moves on when one gives no handshake (`path_choice.ts`). The pick is a runtime override
- * (`Daemon.pathOverrides`): UCI keeps the IPv4 endpoint the card gave.
+ * (`Daemon.pathOverrides`) over the IPv4 endpoint the card gave (`Daemon.learnedEndpoints`).
  */
 export class PathService {
   private readonly chooser = new PathChooser();
@@ -120,10 +119,7 @@ export class PathService {
           latestHandshakeMs: hsMs,
           liveEndpoint: live.endpoint ?? undefined,
         }, now);
-        const configured = conf.endpointHost
-          ? formatEndpoint({ host: conf.endpointHost, port: conf.endpointPort ?? 51820 })
-          : undefined;
-        changed = this.apply(p, pick, configured) || changed;
+        changed = this.apply(p, pick, this.d.baseEndpoint(conf)) || changed;
       }
     }
     // Peers no longer paired or carded: forget them and drop their overrides.

@@ -8,13 +8,17 @@ export interface PeerWant {
   publicKey: string;
   name: string;
   allowedIps: string[];
-  /** Left unchanged when undefined (a peer behind NAT is found by roaming). */
+  /**
+   * Written to UCI only when the peer is added; a later endpoint is runtime state, kept by the
+   * caller in `Daemon.learnedEndpoints` (RAM), so a peer's WAN change writes nothing.
+   */
   endpoint?: Endpoint;
 }
 
 /**
- * Add the peer through the same UCI path as `peer.add`, or update only what differs. Returns
- * true when the config changed (the caller reconciles). Runs under `d.exclusive`.
+ * Add the peer through the same UCI path as `peer.add`, or update only what differs (name,
+ * allowed IPs, keepalive, never the endpoint). Returns true when the config changed (the caller
+ * reconciles). Runs under `d.exclusive`.
  */
 export function upsertPeer(d: Daemon, want: PeerWant): Promise<boolean> {
   return d.exclusive(async () => {
@@ -40,13 +44,6 @@ export function upsertPeer(d: Daemon, want: PeerWant): Promise<boolean> {
     const patch: WgPeerPatch = {};
     if ([...existing.allowedIps].sort().join(",") !== [...want.allowedIps].sort().join(",")) {
       patch.allowedIps = want.allowedIps;
-    }
-    if (
-      want.endpoint &&
-      (existing.endpointHost !== want.endpoint.host || existing.endpointPort !== want.endpoint.port)
-    ) {
-      patch.endpointHost = want.endpoint.host;
-      patch.endpointPort = want.endpoint.port;
     }
     if (existing.description === "" && description !== "") patch.description = description;
     if (existing.persistentKeepalive !== MANAGED_KEEPALIVE) {

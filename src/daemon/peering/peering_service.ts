@@ -3,11 +3,11 @@ import { toBase64 } from "../../lib/base64.ts";
 import { formatEndpoint } from "../../lib/net.ts";
 import { readLanWan } from "../../uci/mod.ts";
 import {
+  CardSeqs,
   CardStore,
   decodeCardBundle,
   handleJoinRequest,
   InviteStore,
-  nextSeq,
   type PeerCard,
   type RouterKeys,
   routerKeys,
@@ -34,6 +34,7 @@ import {
   type PairingHost,
   type PeerFacts,
   PUSH_RETRY_MS,
+  REPUSH_MS,
 } from "./pairing_flows.ts";
 import { cardsView } from "./cards_view.ts";
 import { publicV4s } from "../../wg/path_choice.ts";
@@ -42,13 +43,21 @@ import { ControlPort, type Datagram } from "./control_port_deno.ts";
 import { DEFAULT_CONTROL_PORT, readPeeringOptions } from "./peering_options.ts";
 import {
   loadOrCreateSignSeed,
+  loadReceived,
   loadState,
   peeringPaths,
   StateWriter,
 } from "./identity_store_deno.ts";
 import { upsertPeer } from "./peer_apply.ts";
 import { type PathPeer, PathService } from "./path_service.ts";
-import { emptyState, type PairedPeer, type PeeringState } from "./peering_state.ts";
+import {
+  emptyState,
+  mergeCards,
+  type PairedPeer,
+  type PeeringState,
+  type ReceivedCards,
+  splitCards,
+} from "./peering_state.ts";
 import type { Timer } from "../../lib/timer.ts";
 import { type LanBridge, remoteLanHosts } from "./lan_bridge.ts";
 import { inviteList } from "./invite_list.ts";
@@ -75,6 +84,9 @@ export class PeeringService implements PairingHost {
   own: SignedCard | undefined;
   controlPort = DEFAULT_CONTROL_PORT;
   private writer!: StateWriter;
+  /** The received cards, in RAM (`/var/run/punch/peering.json`): a card never writes to flash. */
+  private received!: StateWriter<ReceivedCards>;
+  private seqs!: CardSeqs;
   private port: ControlPort | undefined;
   private dnsName: string | undefined;
   private listeners = new Set<(m: Datagram) => boolean>();
@@ -92,6 +104,7 @@ export class PeeringService implements PairingHost {
   /** Load keys and state, open the control port, and start keeping our card current. */
   async start(): Promise<void> {
     try {
+      await this.prepare();
       await this.startInner();
       this.problem = undefined;
     } catch (e) {
@@ -103,7 +116,19 @@ export class PeeringService implements PairingHost {
     }
   }
 
-  private async startInner(): Promise<void> {
+  private preparing: Promise<void> | undefined;
+
+  /**
+   * Load keys, state and the cards kept in RAM, and hand their endpoints to the daemon: call it
+   * before the first reconcile, so that a restart of punchd does not point WireGuard back at the
+   * endpoints in UCI (those of the pairing). `start` calls it too; it runs once.
+   */
+  prepare(): Promise<void> {
+    this.preparing ??= this.load();
+    return this.preparing;
+  }
+
+  private async load(): Promise<void> {
     const d = this.d;
     const paths = peeringPaths(d.platform.root);
     const { model } = await d.model();
@@ -115,17 +140,33 @@ export class PeeringService implements PairingHost {
     this.state = await loadState(paths.state, d.log);
     this.writer = new StateWriter(paths.state);
     this.writer.seen(this.state);
+    const received = await loadReceived(paths.received, d.log);
+    this.received = new StateWriter(paths.received);
+    this.received.seen(received);
     const self = [this.b64(this.keys.signPublicKey), interfacePublicKey(model)] as const;
     try {
       this.invites = InviteStore.fromJSON(this.state.invites);
-      this.cards = CardStore.fromJSON(this.state.cards, ...self, d.now());
+      this.cards = CardStore.fromJSON(
+        mergeCards(this.state.cards, received),
+        ...self,
+        d.now(),
+      );
     } catch (e) {
       d.log(`Cannot read the peering state (${errorMessage(e)}); starting empty`);
       await Deno.rename(paths.state, `${paths.state}.bad`).catch(() => {});
-      this.state = emptyState();
+      this.state = { ...emptyState(), seq: this.state.seq }; // seqs must still grow
       this.invites = new InviteStore();
       this.cards = new CardStore(...self);
     }
+    // The one flash write of a start: a new seq epoch, so that every seq of this run is new.
+    this.seqs = new CardSeqs(this.state.seq);
+    this.state.seq = this.seqs.stored;
+    await this.persist();
+    this.learnFromCards();
+  }
+
+  private async startInner(): Promise<void> {
+    const d = this.d;
     const opts = readPeeringOptions(await d.platform.config.load("punch"));
     this.controlPort = opts.controlPort;
     this.dnsName = opts.dnsName;
@@ -153,8 +194,17 @@ export class PeeringService implements PairingHost {
       () => publicV4s(this.own?.card.endpoints ?? [])[0],
     );
     this.paths.start();
-    this.pushAll([0, 2000]);
+    // Peers keep our card in RAM only: one that restarted meanwhile learns it from these pushes.
+    this.pushAll([0, 2000, ...REPUSH_MS]);
     d.log(`peering on UDP port ${this.controlPort} (card seq ${this.own?.card.seq})`);
+  }
+
+  /** Endpoints of the cards kept in RAM (a restart of punchd), before the first reconcile. */
+  private learnFromCards(): void {
+    for (const c of this.cards.list()) {
+      const e = bestEndpoint(c.card.endpoints);
+      if (e !== undefined) this.d.learnedEndpoints.set(c.card.wgPublicKey, formatEndpoint(e));
+    }
   }
 
   /** Every peer whose card (or pairing record) lists endpoints, for the path chooser. */
@@ -280,10 +330,12 @@ export class PeeringService implements PairingHost {
     const body = cardBody(await this.inputs());
     if (this.own && sameBody(body, this.own.card)) return false;
     const now = this.d.now();
-    const seq = nextSeq(this.state.seq, now);
+    const { seq, newEpoch } = this.seqs.next();
     this.own = signCard({ ...body, seq, issuedAt: now }, this.keys.signSeed);
-    this.state.seq = seq;
-    await this.save();
+    if (newEpoch) { // after 2^32 cards in one run: store the new epoch
+      this.state.seq = this.seqs.stored;
+      await this.save();
+    }
     return true;
   }
 
@@ -300,14 +352,21 @@ export class PeeringService implements PairingHost {
     }).catch((e) => this.d.log(`Cannot update our card: ${errorMessage(e)}`));
   }
 
+  /** Write what changed: the state file (flash) only when pairing facts did, cards to RAM. */
   async save(): Promise<void> {
     this.invites.prune(this.d.now());
     this.state.invites = this.invites.toJSON();
-    this.state.cards = this.cards.toJSON();
-    await this.writer.save(this.state);
+    await this.persist();
     this.lanBridge?.remotes(
       remoteLanHosts(this.cards.list().map((c) => c.card), this.own?.card.wgPublicKey),
     );
+  }
+
+  private async persist(): Promise<void> {
+    const { kept, received } = splitCards(this.cards.toJSON());
+    this.state.cards = kept;
+    await this.writer.save(this.state);
+    await this.received.save(received);
   }
 
   private lanBridge: LanBridge | undefined;
@@ -438,7 +497,7 @@ export class PeeringService implements PairingHost {
     await this.refreshCard();
     await this.save();
     await this.d.reconcile();
-    this.pushAll(PUSH_RETRY_MS.slice(0, 3));
+    this.pushAll([...PUSH_RETRY_MS.slice(0, 3), ...REPUSH_MS]);
   }
 
   /**
@@ -572,7 +631,10 @@ export class PeeringService implements PairingHost {
       allowedIps: plan.allowedIps,
       ...(endpoint ? { endpoint } : {}),
     });
+    // The endpoint is runtime state: RAM and `wg set`, never UCI after the peer was added.
+    const learned = endpoint !== undefined &&
+      this.d.learnedEndpoints.set(c.wgPublicKey, formatEndpoint(endpoint));
     await primed; // before the caller's reconcile
-    return changed;
+    return changed || learned;
   }
 }

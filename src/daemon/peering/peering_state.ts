@@ -14,14 +14,78 @@ export interface PairedPeer {
   endpoints?: string[];
 }
 
-/** What punchd keeps in `<root>/etc/punch/state.json` (0600). */
+/** The card store as `CardStore.toJSON` gives it. */
+export interface CardStoreJSON {
+  pinned: string[];
+  cards: string[];
+  highSeq: [string, number][];
+}
+
+/**
+ * What punchd keeps in `<root>/etc/punch/state.json` (0600; flash on a router): only what
+ * pairing decides. Written at pairing, on invites and removals, and once per start (the seq
+ * epoch); never on a WAN change or a received card.
+ */
 export interface PeeringState {
   version: 1;
-  /** Sequence number of our last signed card. */
+  /** The epoch base of our card's seqs (`card_seq.ts`), stored once per start. */
   seq: number;
   invites: InviteRecord[];
-  cards: { pinned: string[]; cards: string[]; highSeq: [string, number][] };
+  /** Only `pinned` (whom we trust); the cards themselves live in RAM (`ReceivedCards`). */
+  cards: CardStoreJSON;
   paired: PairedPeer[];
+}
+
+/**
+ * What punchd keeps in RAM, `<root>/var/run/punch/peering.json` (0600): the peers' signed cards
+ * and the highest seq seen of each signer. A restart of punchd finds them again; after a reboot
+ * they come back with the peers' pushes.
+ */
+export interface ReceivedCards {
+  version: 1;
+  cards: string[];
+  highSeq: [string, number][];
+}
+
+/** Split the card store: trust to the state file, the cards to RAM. */
+export function splitCards(
+  j: CardStoreJSON,
+): { kept: CardStoreJSON; received: ReceivedCards } {
+  return {
+    kept: { pinned: j.pinned, cards: [], highSeq: [] },
+    received: { version: 1, cards: j.cards, highSeq: j.highSeq },
+  };
+}
+
+/** The card store from both files (a state file of an older version may still hold cards). */
+export function mergeCards(kept: CardStoreJSON, received: ReceivedCards): CardStoreJSON {
+  return {
+    pinned: kept.pinned,
+    cards: [...kept.cards, ...received.cards],
+    highSeq: [...kept.highSeq, ...received.highSeq],
+  };
+}
+
+export function emptyReceived(): ReceivedCards {
+  return { version: 1, cards: [], highSeq: [] };
+}
+
+/** Check the shape of a parsed RAM card file; throws `ParseError` naming what is wrong. */
+export function receivedFromJSON(data: unknown): ReceivedCards {
+  const d = data as Partial<ReceivedCards> | null;
+  if (typeof d !== "object" || d === null || d.version !== 1) {
+    throw new ParseError("Cannot read the received cards: unknown version");
+  }
+  if (
+    !Array.isArray(d.cards) || !d.cards.every((c) => typeof c === "string") ||
+    !Array.isArray(d.highSeq)
+  ) {
+    throw new ParseError("Cannot read the received cards: missing cards or highSeq");
+  }
+  const highSeq = d.highSeq.filter((x): x is [string, number] =>
+    Array.isArray(x) && typeof x[0] === "string" && typeof x[1] === "number"
+  );
+  return { version: 1, cards: d.cards, highSeq };
 }
 
 export function emptyState(): PeeringState {
