@@ -62,8 +62,6 @@ describe("two routers behind one upstream NAT", () => {
     const sameLan = async () =>
       (await peer("a", "b"))?.path === "same-lan" && (await peer("b", "a"))?.path === "same-lan";
     expect(await waitFor(sameLan, 20_000, 250)).toBe(true);
-    const b = (await peer("a", "b"))!;
-    expect(b.endpoint).toBe(`${lab.wanAddress("b")}:51820`);
     expect(await waitFor(() => pings("a1", "b1"), 10_000, 250)).toBe(true);
     expect(await pings("b1", "a1")).toBe(true);
   }, 90_000);
