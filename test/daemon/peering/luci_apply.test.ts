@@ -14,7 +14,7 @@ import { RpcdConfig } from "../../../src/platform/openwrt/rpcd_config.ts";
 import type { ConfigBackend, Platform } from "../../../src/platform/types.ts";
 import { UbusClient } from "../../../src/ubus/mod.ts";
 import type { WgDesired } from "../../../src/wg/wg_desired.ts";
-import { privateKeyFromRandom, publicKeyOf } from "../../../src/wg/keys.ts";
+import { privateKeyFromRandom } from "../../../src/wg/keys.ts";
 import { startUbusDouble, type UbusDouble } from "../../ubus/double/mod.ts";
 
 /**
